@@ -1,0 +1,1 @@
+"""khaosat.capture — see ARCHITECTURE.md. Imports no Django."""

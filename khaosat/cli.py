@@ -1,0 +1,78 @@
+"""The `khaosat` command: sub-commands grouped by area, Django's commands under `manage`."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="khaosat",
+    help="khaosat — điều tra dư luận xã hội: bảng hỏi, chọn mẫu, nhập liệu, phiếu giấy, ước lượng, báo cáo.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# Each area registers its own Typer app in khaosat/<area>/cli.py as `app` (a group) or
+# `register(root)` (top-level verbs such as `estimate`, `simulate`). A missing module is
+# skipped so that the areas can grow independently.
+AREAS = ("questionnaire", "sampling", "paper", "capture", "stats", "text", "report", "web")
+
+
+def _register_areas() -> None:
+    for area in AREAS:
+        try:
+            mod = importlib.import_module(f"khaosat.{area}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"khaosat.{area}.cli":
+                continue
+            raise
+        if hasattr(mod, "register"):
+            mod.register(app)
+
+
+@app.command(
+    "manage",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    help="Chạy một lệnh quản trị Django (migrate, check, createsuperuser, …).",
+)
+def manage(ctx: typer.Context) -> None:
+    from khaosat.web.boot import run_django_command
+
+    raise typer.Exit(run_django_command(list(ctx.args)))
+
+
+@app.command("serve", help="Chạy ứng dụng web (mặc định http://127.0.0.1:8000).")
+def serve(
+    addr: str = typer.Option("127.0.0.1:8000", help="Địa chỉ:cổng để phục vụ."),
+    setup: bool = typer.Option(True, help="Migrate và nạp khảo sát mẫu trước khi chạy."),
+) -> None:
+    from khaosat.web.boot import run_django_command
+
+    if setup:
+        for cmd in (["migrate", "--noinput"], ["load_survey", "surveys/hung-yen-2026"]):
+            if not (cmd[0] == "load_survey" and not os.path.isdir(cmd[1])):
+                code = run_django_command(cmd)
+                if code:
+                    raise typer.Exit(code)
+    raise typer.Exit(run_django_command(["runserver", addr, "--noreload"]))
+
+
+@app.command("version", help="In phiên bản.")
+def version() -> None:
+    from khaosat import __version__
+
+    typer.echo(__version__)
+
+
+_register_areas()
+
+
+def main() -> None:
+    app(prog_name="khaosat")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""khaosat.paper — see ARCHITECTURE.md. Imports no Django."""

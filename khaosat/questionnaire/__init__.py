@@ -1,0 +1,1 @@
+"""khaosat.questionnaire — see ARCHITECTURE.md. Imports no Django."""

@@ -1,0 +1,1 @@
+"""khaosat.report — see ARCHITECTURE.md. Imports no Django."""

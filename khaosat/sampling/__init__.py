@@ -1,0 +1,1 @@
+"""khaosat.sampling — see ARCHITECTURE.md. Imports no Django."""

@@ -1,0 +1,1 @@
+"""khaosat.stats — see ARCHITECTURE.md. Imports no Django."""

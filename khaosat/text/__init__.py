@@ -1,0 +1,1 @@
+"""khaosat.text — see ARCHITECTURE.md. Imports no Django."""

@@ -1,0 +1,1 @@
+"""khaosat.web — the Django layer: accounts, scope, persistence, pages, jobs, OpenRosa."""
