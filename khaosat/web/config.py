@@ -42,6 +42,7 @@ def data_dir() -> Path:
 def ensure_data_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
+        (path / "static").mkdir(exist_ok=True)
         probe = path / ".write-test"
         probe.write_text("ok")
         probe.unlink()

@@ -176,15 +176,21 @@ class Response(models.Model):
     questionnaire = models.ForeignKey(
         QuestionnaireVersion, on_delete=models.PROTECT, related_name="responses"
     )
-    serial = models.CharField(_("số phiếu"), max_length=64, null=True, blank=True)
+    # NULL, not "": responses without a serial (web, ODK) must not collide on the unique key.
+    serial = models.CharField(_("số phiếu"), max_length=64, null=True, blank=True)  # noqa: DJ001
     instance_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField(_("nguồn"), max_length=16, choices=Source)
-    status = models.CharField(_("trạng thái"), max_length=16, choices=Status, default=Status.ENTERED)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=Status, default=Status.ENTERED
+    )
     simulated = models.BooleanField(_("dữ liệu mô phỏng"), default=False)
     answers = models.JSONField(_("câu trả lời"), default=dict)
     reject_reason = models.TextField(_("lý do loại"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -195,7 +201,10 @@ class Response(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["survey", "serial"], name="response_serial"),
         ]
-        indexes = [models.Index(fields=["survey", "status"]), models.Index(fields=["unit", "status"])]
+        indexes = [
+            models.Index(fields=["survey", "status"]),
+            models.Index(fields=["unit", "status"]),
+        ]
 
     def __str__(self) -> str:
         return self.serial or str(self.instance_id)
@@ -263,6 +272,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
@@ -291,8 +303,12 @@ class AuditEvent(models.Model):
     action = models.CharField(_("hành động"), max_length=64, db_index=True)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
-    survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    survey = models.ForeignKey(
+        Survey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
     reason = models.TextField(_("lý do"), blank=True)
@@ -306,6 +322,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Nhật ký kiểm tra chỉ được ghi thêm, không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
 
     def payload(self) -> str:
         return _canonical(
@@ -327,17 +351,21 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         return hashlib.sha256(self.payload().encode()).hexdigest()
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("Nhật ký kiểm tra chỉ được ghi thêm, không được sửa.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
-
     @classmethod
-    def record(cls, action: str, obj=None, *, user=None, survey=None, unit=None, old=None,
-               new=None, reason: str = "", object_type: str = "", object_id: str = "") -> AuditEvent:
+    def record(
+        cls,
+        action: str,
+        obj=None,
+        *,
+        user=None,
+        survey=None,
+        unit=None,
+        old=None,
+        new=None,
+        reason: str = "",
+        object_type: str = "",
+        object_id: str = "",
+    ) -> AuditEvent:
         """Append one event, chained to the last one (serialised across processes)."""
         if obj is not None:
             object_type = object_type or obj._meta.model_name

@@ -1,0 +1,205 @@
+"""Foundation pages: first-run set-up, sign-in, surveys, a survey's overview, units, accounts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from khaosat.web.core.forms import AccountForm, AdminSetupForm
+from khaosat.web.core.middleware import is_local
+from khaosat.web.core.models import AuditEvent, Membership, Response, Role, role_of
+from khaosat.web.core.scope import get_survey, get_unit, requires, visible_surveys, visible_units
+
+User = get_user_model()
+
+
+@require_http_methods(["GET", "POST"])
+def setup(request):
+    """Create the administrator on first visit — only while no account exists, only locally."""
+    if User.objects.exists():
+        raise Http404()
+    if not is_local(request):
+        raise PermissionDenied(_("Chỉ tạo tài khoản quản trị đầu tiên được từ chính máy chủ."))
+    form = AdminSetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if User.objects.select_for_update().exists():
+                raise Http404()
+            user = User.objects.create_superuser(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+            )
+            Membership.objects.create(user=user, role=Role.ADMIN)
+            AuditEvent.record(
+                "account.create",
+                user,
+                user=user,
+                new={"username": user.username, "role": Role.ADMIN},
+                reason="Tạo quản trị viên lần đầu",
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Đã tạo tài khoản quản trị."))
+        return redirect("survey_list")
+    return render(request, "core/setup.html", {"form": form})
+
+
+def home(request):
+    return redirect("survey_list")
+
+
+@requires("survey.view")
+def survey_list(request):
+    surveys = visible_surveys(request.user).annotate(
+        n_units=Count("units", distinct=True),
+    )
+    return render(request, "core/survey_list.html", {"surveys": surveys})
+
+
+def unit_progress(units, survey):
+    """Counts per unit: returned (all), valid (not rejected), by status."""
+    rows = []
+    counts = (
+        Response.objects.filter(survey=survey, unit__in=units)
+        .values("unit_id")
+        .annotate(
+            returned=Count("id"),
+            rejected=Count("id", filter=Q(status=Response.Status.REJECTED)),
+            verified=Count("id", filter=Q(status=Response.Status.VERIFIED)),
+            approved=Count("id", filter=Q(status=Response.Status.APPROVED)),
+        )
+    )
+    by_unit = {c["unit_id"]: c for c in counts}
+    for u in units:
+        c = by_unit.get(u.id, {"returned": 0, "rejected": 0, "verified": 0, "approved": 0})
+        valid = c["returned"] - c["rejected"]
+        rows.append(
+            {
+                "unit": u,
+                **c,
+                "valid": valid,
+                "percent": round(100 * valid / u.quota, 1) if u.quota else 0,
+            }
+        )
+    return rows
+
+
+@requires("survey.view")
+def survey_overview(request, code):
+    survey = get_survey(request.user, code)
+    units = list(visible_units(request.user, survey).order_by("kind", "code"))
+    rows = unit_progress(units, survey)
+    today = timezone.localdate()
+    milestones = [(m, m.status(today)) for m in survey.milestones.all()]
+    total = {
+        "quota": sum(u.quota for u in units),
+        "returned": sum(r["returned"] for r in rows),
+        "valid": sum(r["valid"] for r in rows),
+    }
+    return render(
+        request,
+        "core/survey_overview.html",
+        {
+            "survey": survey,
+            "rows": rows,
+            "milestones": milestones,
+            "total": total,
+            "placeholders": any(u.placeholder for u in units),
+            "today": today,
+        },
+    )
+
+
+@requires("responses.view")
+def unit_detail(request, code, unit_code):
+    survey = get_survey(request.user, code)
+    unit = get_unit(request.user, survey, unit_code)
+    responses = unit.responses.order_by("serial", "id")[:500]
+    return render(
+        request,
+        "core/unit_detail.html",
+        {
+            "survey": survey,
+            "unit": unit,
+            "responses": responses,
+            "progress": unit_progress([unit], survey)[0],
+        },
+    )
+
+
+@requires("accounts.manage")
+def account_list(request):
+    users = User.objects.select_related("membership").prefetch_related("membership__units")
+    return render(request, "core/account_list.html", {"users": users.order_by("username")})
+
+
+@requires("accounts.manage")
+@require_http_methods(["GET", "POST"])
+def account_edit(request, pk=None):
+    target = get_object_or_404(User, pk=pk) if pk else None
+    allow_admin = role_of(request.user) == Role.ADMIN
+    if target is not None and role_of(target) == Role.ADMIN and not allow_admin:
+        raise PermissionDenied(_("Chỉ quản trị hệ thống mới sửa được tài khoản quản trị."))
+    initial = {}
+    if target is not None:
+        m = getattr(target, "membership", None)
+        initial = {
+            "username": target.username,
+            "full_name": target.get_full_name(),
+            "role": m.role if m else "",
+            "units": m.units.all() if m else [],
+            "is_active": target.is_active,
+        }
+    form = AccountForm(
+        request.POST or None, initial=initial, user_obj=target, allow_admin=allow_admin
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        with transaction.atomic():
+            old = None
+            if target is None:
+                target = User(username=d["username"])
+            else:
+                m = getattr(target, "membership", None)
+                old = {
+                    "username": target.username,
+                    "role": m.role if m else None,
+                    "units": sorted(u.code for u in m.units.all()) if m else [],
+                    "active": target.is_active,
+                }
+            target.username = d["username"]
+            target.first_name = d["full_name"]
+            target.is_active = d["is_active"] if old is not None else True
+            target.is_superuser = target.is_staff = d["role"] == Role.ADMIN
+            if d["password"]:
+                target.set_password(d["password"])
+            target.save()
+            m, _created = Membership.objects.get_or_create(
+                user=target, defaults={"role": d["role"]}
+            )
+            m.role = d["role"]
+            m.save()
+            scoped = d["role"] in (Role.COORDINATOR, Role.KEYER)
+            m.units.set(d["units"] if scoped else [])
+            new = {
+                "username": target.username,
+                "role": m.role,
+                "units": sorted(u.code for u in m.units.all()),
+                "active": target.is_active,
+            }
+            AuditEvent.record(
+                "account.update" if old else "account.create",
+                target,
+                user=request.user,
+                old=old,
+                new=new,
+            )
+        messages.success(request, _("Đã lưu tài khoản %(name)s.") % {"name": target.username})
+        return redirect("account_list")
+    return render(request, "core/account_edit.html", {"form": form, "target": target})

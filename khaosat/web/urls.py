@@ -1,0 +1,30 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from khaosat.web.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("setup/", views.setup, name="setup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="core/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("surveys/", views.survey_list, name="survey_list"),
+    path("surveys/<slug:code>/", views.survey_overview, name="survey_overview"),
+    path("surveys/<slug:code>/units/<str:unit_code>/", views.unit_detail, name="unit_detail"),
+    path("accounts/", views.account_list, name="account_list"),
+    path("accounts/new/", views.account_edit, name="account_new"),
+    path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
+]
+
+# Areas add their pages here as they grow (questionnaire, sampling, capture, paper, results).
+AREA_URLS = []
+for _module in AREA_URLS:  # pragma: no cover - filled as areas land
+    urlpatterns.append(path("", include(_module)))
