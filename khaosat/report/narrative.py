@@ -1,0 +1,140 @@
+"""Sentences in Vietnamese generated from estimate objects.
+
+Every number in a sentence is formatted from an Estimate / TestResult passed in (value, margin
+of error, base n, p-value); nothing is recomputed here. A difference is called significant only
+when the design-based test says p < alpha.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from khaosat.report import vn
+from khaosat.report.model import Comparison, Driver, Estimate, TestResult
+
+NOT_SIGNIFICANT = "không có khác biệt có ý nghĩa thống kê"
+
+
+def fmt_p(p: float) -> str:
+    """p-value as written in the text: "p < 0,001", "p = 0,034"."""
+    if p < 0.001:
+        return "p < 0,001"
+    return "p = " + vn.fmt_num(p, 3)
+
+
+def _moe_part(est: Estimate) -> str:
+    m = est.moe
+    return f"sai số {vn.fmt_moe(m)}" if m is not None and math.isfinite(m) else ""
+
+
+def share_sentence(
+    est: Estimate, predicate: str, subject: str = "ý kiến", with_n: bool = False
+) -> str:
+    """ "Có 78,5% ý kiến đánh giá hài lòng hoặc rất hài lòng (sai số ±3,2%)."""
+    extra = [p for p in (_moe_part(est), f"n = {vn.fmt_int(est.n)}" if with_n else "") if p]
+    tail = f" ({'; '.join(extra)})" if extra else ""
+    return f"Có {vn.fmt_pct(est.value)} {subject} {predicate}{tail}."
+
+
+def quantified_sentence(
+    est: Estimate,
+    predicate: str,
+    thresholds: Sequence[tuple[float, str]] | None = None,
+    subject: str = "ý kiến",
+) -> str:
+    """ "Đa số ý kiến (62,3%, sai số ±3,0%) đồng tình với …" with the word chosen by thresholds."""
+    word = vn.quantifier(est.value, thresholds)
+    # "một số ý kiến"/"ít ý kiến" already contain the subject.
+    head = word if word.endswith(subject) else f"{word} {subject}"
+    inner = ", ".join(p for p in (vn.fmt_pct(est.value), _moe_part(est)) if p)
+    return f"{vn.capitalize_first(head)} ({inner}) {predicate}."
+
+
+def _group_phrase(label: str) -> str:
+    return (
+        label
+        if label.lower().startswith(("nhóm", "khu vực", "độ tuổi", "người"))
+        else f"nhóm {label}"
+    )
+
+
+def comparison_sentence(comp: Comparison, alpha: float = 0.05) -> str:
+    """Compare an estimate across groups; "significant" only when the test's p < alpha."""
+    parts = [
+        f"{_group_phrase(g)} {vn.fmt_pct(e.value)}"
+        for g, e in zip(comp.groups, comp.estimates, strict=True)
+    ]
+    listing = "; ".join(parts)
+    test = comp.test
+    if test is None or test.p_value is None or not math.isfinite(test.p_value):
+        return (
+            f"Tỷ lệ {comp.subject} theo {comp.group_title}: {listing}; "
+            "chưa đủ dữ liệu để kiểm định khác biệt."
+        )
+    if test.p_value < alpha:
+        if len(comp.estimates) == 2:
+            a, b = comp.estimates
+            ga, gb = (_group_phrase(g) for g in comp.groups)
+            higher, lower = (ga, gb) if a.value >= b.value else (gb, ga)
+            return (
+                f"Tỷ lệ {comp.subject} ở {higher} cao hơn {lower} ({listing}); "
+                f"khác biệt có ý nghĩa thống kê ({fmt_p(test.p_value)})."
+            )
+        return (
+            f"Tỷ lệ {comp.subject} khác nhau giữa các nhóm theo {comp.group_title} ({listing}); "
+            f"khác biệt có ý nghĩa thống kê ({fmt_p(test.p_value)})."
+        )
+    return (
+        f"Tỷ lệ {comp.subject} theo {comp.group_title} ({listing}) "
+        f"{NOT_SIGNIFICANT} ({fmt_p(test.p_value)})."
+    )
+
+
+def ranking_sentence(
+    items: Sequence[tuple[str, Estimate]], predicate: str, top: int = 3, lowest: bool = False
+) -> str:
+    """ "Các nội dung được đánh giá hài lòng cao nhất là: a (81,2%), b (79,0%)…"."""
+    ordered = sorted(items, key=lambda t: t[1].value, reverse=not lowest)[:top]
+    listing = "; ".join(f"{label} ({vn.fmt_pct(est.value)})" for label, est in ordered)
+    which = "thấp nhất" if lowest else "cao nhất"
+    return f"Các nội dung có tỷ lệ {predicate} {which} là: {listing}."
+
+
+def driver_sentence(
+    outcome: str, drivers: Sequence[Driver], alpha: float = 0.05, top: int = 3
+) -> str:
+    """Key drivers: the items most associated with the outcome (significant ones only)."""
+    sig = [d for d in drivers if d.p_value is not None and d.p_value < alpha and d.coefficient > 1]
+    sig.sort(key=lambda d: d.coefficient, reverse=True)
+    if not sig:
+        return (
+            f"Chưa xác định được yếu tố nào có liên hệ có ý nghĩa thống kê với {outcome} "
+            "khi xét đồng thời các yếu tố."
+        )
+    listing = "; ".join(
+        f"{d.label} (tỷ số chênh {vn.fmt_num(d.coefficient, 2)}, {fmt_p(d.p_value or 0.0)})"
+        for d in sig[:top]
+    )
+    return (
+        f"Khi xét đồng thời các yếu tố, những nội dung có liên hệ chặt chẽ nhất với {outcome} là: "
+        f"{listing}. Đây là mối liên hệ thống kê, không khẳng định quan hệ nhân quả."
+    )
+
+
+def wave_sentence(
+    subject: str,
+    first: tuple[str, Estimate],
+    last: tuple[str, Estimate],
+    test: TestResult | None,
+    alpha: float = 0.05,
+) -> str:
+    """Change of an indicator between two waves, called a change only when p < alpha."""
+    (wa, ea), (wb, eb) = first, last
+    base = f"Tỷ lệ {subject} {wa} là {vn.fmt_pct(ea.value)}, {wb} là {vn.fmt_pct(eb.value)}"
+    if test is None or not math.isfinite(test.p_value):
+        return base + "; chưa đủ dữ liệu để kiểm định sự thay đổi."
+    if test.p_value < alpha:
+        word = "tăng" if eb.value > ea.value else "giảm"
+        return f"{base}; {word} có ý nghĩa thống kê ({fmt_p(test.p_value)})."
+    return f"{base}; thay đổi {NOT_SIGNIFICANT} ({fmt_p(test.p_value)})."

@@ -1,0 +1,184 @@
+"""Result tables (weighted %, base n, margins of error) built from a questionnaire and the flat data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from khaosat.report.backend import Estimator
+from khaosat.report.model import Estimate, ResultTable
+
+TOTAL_LABEL = "Chung"
+DONT_KNOW_CODE = 9
+LANG = "vi"
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What the report needs to know about one question, independent of the questionnaire API."""
+
+    name: str
+    number: str  # "B1", "C7.3"
+    label: str
+    kind: str  # single | multiple | scale5 | numeric | text | other
+    codes: list[Any]
+    labels: list[str]
+    group: str = ""  # block name (a..g)
+    group_label: str = ""
+    matrix: str = ""  # name of the table-list group for matrix rows
+    matrix_label: str = ""
+
+
+def _label(item: Any, lang: str, default_language: str) -> str:
+    try:
+        return item.label(lang, default_language) or item.name
+    except TypeError:
+        return item.label(lang) or item.name
+
+
+def describe_questionnaire(questionnaire: Any, lang: str = LANG) -> list[QuestionInfo]:
+    """Questions in form order with kind, codes and labels (questionnaire area's model)."""
+    dl = getattr(questionnaire, "default_language", "") or ""
+    out: list[QuestionInfo] = []
+    for q in questionnaire.iter_questions():
+        if not getattr(q, "has_value", True) or getattr(q, "is_metadata", False):
+            continue
+        if q.type == "calculate":
+            continue
+        groups = questionnaire.ancestors(q.name)
+        block = groups[0] if groups else None
+        matrix = next((g for g in groups if "table-list" in (g.appearance or "")), None)
+        choices = questionnaire.choices_of(q) if q.is_select else []
+        codes = [c.code for c in choices]
+        labels = [_label(c, lang, dl) for c in choices]
+        if q.is_multiple:
+            kind = "multiple"
+        elif q.is_select:
+            kind = (
+                "scale5"
+                if {1, 2, 3, 4, 5} <= set(codes) and len(set(codes) - {9}) == 5
+                else "single"
+            )
+        elif q.type in ("integer", "decimal", "range"):
+            kind = "numeric"
+        elif q.type == "text":
+            kind = "text"
+        else:
+            kind = "other"
+        number = q.name.upper()
+        if matrix is not None and "_" in q.name:
+            head, _, tail = q.name.rpartition("_")
+            number = f"{head.upper()}.{tail}"
+        out.append(
+            QuestionInfo(
+                name=q.name,
+                number=number,
+                label=_label(q, lang, dl),
+                kind=kind,
+                codes=codes,
+                labels=labels,
+                group=block.name if block is not None else "",
+                group_label=_label(block, lang, dl) if block is not None else "",
+                matrix=matrix.name if matrix is not None else "",
+                matrix_label=_label(matrix, lang, dl) if matrix is not None else "",
+            )
+        )
+    return out
+
+
+def _with_label(est: Estimate, label: str) -> Estimate:
+    from dataclasses import replace
+
+    return replace(est, label=label)
+
+
+def frequency_table(
+    info: QuestionInfo,
+    df: pd.DataFrame,
+    estimator: Estimator,
+    by: str | None = None,
+    by_levels: list[tuple[Any, str]] | None = None,
+    include_total: bool = True,
+    title: str | None = None,
+) -> ResultTable:
+    """Weighted shares of each answer of a select question, overall and by a group variable."""
+    columns: list[tuple[str, pd.Series | None]] = []
+    if by is None or include_total:
+        columns.append((TOTAL_LABEL, None))
+    if by is not None:
+        for level, label in by_levels or []:
+            columns.append((label, df[by] == level))
+    cells: list[list[Estimate | None]] = [[None] * len(columns) for _ in info.codes]
+    bases: list[int] = []
+    if info.kind == "multiple":
+        answered = pd.Series(False, index=df.index)
+        for code in info.codes:
+            col = f"{info.name}_{code}"
+            if col in df:
+                answered |= df[col].notna()
+        for j, (_, dom) in enumerate(columns):
+            d = answered if dom is None else answered & dom.fillna(False)
+            bases.append(int(d.sum()))
+            for i, code in enumerate(info.codes):
+                col = f"{info.name}_{code}"
+                if col not in df:
+                    continue
+                y = pd.to_numeric(df[col], errors="coerce")
+                est = estimator.proportions(df, y, [1], domain=d)[0]
+                cells[i][j] = _with_label(est, info.labels[i])
+    else:
+        y = df[info.name] if info.name in df else pd.Series(pd.NA, index=df.index)
+        y = _as_codes(y)
+        for j, (_, dom) in enumerate(columns):
+            d = y.notna() if dom is None else y.notna() & dom.fillna(False)
+            bases.append(int(d.sum()))
+            ests = estimator.proportions(df, y, info.codes, domain=None if dom is None else dom)
+            for i, est in enumerate(ests):
+                cells[i][j] = _with_label(est, info.labels[i])
+    table = ResultTable(
+        variable=info.name,
+        title=title or f"Câu {info.number}. {info.label}",
+        row_labels=list(info.labels),
+        col_labels=[c[0] for c in columns],
+        cells=cells,
+        bases=bases,
+        additive=info.kind != "multiple",
+        row_codes=list(info.codes),
+        group_variable=by,
+        total_col=0 if (by is not None and include_total) else None,
+    )
+    if by is not None:
+        sub = df[df[by].isin([lv for lv, _ in by_levels or []])]
+        yy = _as_codes(sub[info.name]) if info.kind != "multiple" else None
+        if yy is not None:
+            table.test = estimator.crosstab_test(sub, yy, sub[by])
+    return table
+
+
+def _as_codes(y: pd.Series) -> pd.Series:
+    """Integer-like floats (1.0 from CSV) back to int codes; other values untouched."""
+
+    def conv(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and v != v):
+            return pd.NA
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+            return int(v)
+        return v
+
+    return y.map(conv).astype(object).where(y.notna(), None)
+
+
+def top_share(table: ResultTable, codes: list[Any], col: int = 0) -> float | None:
+    """Sum of the shown shares of some codes in a column (None when any of them is hidden)."""
+    total = 0.0
+    for r, code in enumerate(table.row_codes):
+        if code in codes:
+            e = table.cell(r, col)
+            if e is None:
+                return None
+            total += e.value
+    return total
