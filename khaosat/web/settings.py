@@ -26,6 +26,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "khaosat.web.core",
+    "khaosat.web.questionnaires",
+    "khaosat.web.sampling",
+    "khaosat.web.capture",
+    "khaosat.web.paper",
+    "khaosat.web.results",
+    "khaosat.web.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "khaosat.web.core.context.role",
+                "khaosat.web.core.context.survey_nav",
             ],
         },
     }

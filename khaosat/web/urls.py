@@ -24,7 +24,7 @@ urlpatterns = [
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
 ]
 
-# Areas add their pages here as they grow (questionnaire, sampling, capture, paper, results).
-AREA_URLS = []
-for _module in AREA_URLS:  # pragma: no cover - filled as areas land
-    urlpatterns.append(path("", include(_module)))
+# Each area's pages live under /surveys/<code>/ in its own app.
+AREAS = ["questionnaires", "sampling", "capture", "paper", "results", "monitoring"]
+for _area in AREAS:
+    urlpatterns.append(path("surveys/<slug:code>/", include(f"khaosat.web.{_area}.urls")))

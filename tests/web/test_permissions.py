@@ -1,5 +1,9 @@
 """The permission matrix: every URL the app has × every role → the expected status.
 
+Areas add theirs in tests/web/matrix_<area>.py: `MATRIX = {url_name: (kwargs_of, {role: status})}`
+where kwargs_of(f) gets {"survey", "unit_a", "unit_b", "users", "request"} (request.getfixturevalue
+reaches any other fixture). Unit-scoped pages must expect 404 for coord_b on unit A's objects.
+
 A new URL fails `test_every_url_is_in_the_matrix` until its expectations are written here.
 """
 
@@ -50,6 +54,21 @@ MATRIX = {
 }
 
 
+def _area_matrices():
+    """Each area adds its URLs' expectations in tests/web/matrix_<area>.py as `MATRIX`."""
+    import importlib
+    import pkgutil
+
+    import tests.web as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name.startswith("matrix_"):
+            MATRIX.update(importlib.import_module(f"tests.web.{mod.name}").MATRIX)
+
+
+_area_matrices()
+
+
 def all_url_names(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
@@ -67,11 +86,22 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
 @pytest.mark.parametrize("role", ROLES)
-def test_status(name, role, client, survey, unit_a, unit_b, users):
+def test_status(name, role, client, survey, unit_a, unit_b, users, request):
     from django.urls import reverse
 
     kwargs_of, expected = MATRIX[name]
-    url = reverse(name, kwargs=kwargs_of({"survey": survey, "unit_a": unit_a, "users": users}))
+    url = reverse(
+        name,
+        kwargs=kwargs_of(
+            {
+                "survey": survey,
+                "unit_a": unit_a,
+                "unit_b": unit_b,
+                "users": users,
+                "request": request,
+            }
+        ),
+    )
     if role != "anon":
         client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
     assert client.get(url).status_code == expected[role], (name, role)

@@ -1,0 +1,3 @@
+"""Pages of the results area, mounted under /surveys/<code>/ by khaosat.web.urls."""
+
+urlpatterns: list = []
