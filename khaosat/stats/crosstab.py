@@ -1,0 +1,184 @@
+"""Two-way tables with the Rao–Scott test of association (R's svychisq, "F" and "Chisq")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from khaosat.stats.design import Design
+from khaosat.stats.errors import StatsError
+from khaosat.stats.estimators import _py, linear_stat, proportions
+from khaosat.stats.format import fmt_number, fmt_p, fmt_percent
+from khaosat.stats.results import EstimateTable
+
+
+@dataclass
+class Crosstab:
+    """A weighted two-way table, column percentages with CIs and the Rao–Scott tests."""
+
+    rows: str
+    cols: str
+    row_levels: list[Any]
+    col_levels: list[Any]
+    counts: np.ndarray  # unweighted n per cell (rows x cols)
+    weighted: np.ndarray  # estimated population count per cell
+    cell_prop: np.ndarray  # share of the total per cell
+    cell_se: np.ndarray
+    col_percent: EstimateTable  # proportion of each row level within each column level
+    pearson: float  # Pearson X^2 on the table scaled to n (as svychisq)
+    F: float  # Rao–Scott second-order F
+    ndf: float
+    ddf: float
+    p: float
+    chisq: float  # first-order: X^2 / mean eigenvalue
+    chisq_df: int
+    chisq_p: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "rows": self.rows,
+            "cols": self.cols,
+            "row_levels": self.row_levels,
+            "col_levels": self.col_levels,
+            "counts": self.counts.astype(int).tolist(),
+            "weighted": self.weighted.tolist(),
+            "cell_prop": self.cell_prop.tolist(),
+            "cell_se": self.cell_se.tolist(),
+            "col_percent": self.col_percent.to_dict()["estimates"],
+            "rao_scott": {
+                "F": self.F,
+                "ndf": self.ndf,
+                "ddf": self.ddf,
+                "p": self.p,
+                "pearson": self.pearson,
+            },
+            "first_order": {"chisq": self.chisq, "df": self.chisq_df, "p": self.chisq_p},
+            "notes": list(self.notes),
+        }
+
+    def summary(self) -> str:
+        """Vietnamese text table: column percentages and the test."""
+        w = 12
+        lines = [f"Bảng chéo {self.rows} × {self.cols} (tỉ lệ % theo cột, có trọng số)"]
+        lines.append(f"{'':<12}" + "".join(f"{str(c):>{w}}" for c in self.col_levels))
+        for r in self.row_levels:
+            cells = []
+            for c in self.col_levels:
+                e = self.col_percent.get(category=r, domain=c)
+                cells.append(f"{fmt_percent(e.value):>{w}}")
+            lines.append(f"{str(r):<12}" + "".join(cells))
+        lines.append(
+            f"{'n':<12}" + "".join(f"{fmt_number(x, 0):>{w}}" for x in self.counts.sum(axis=0))
+        )
+        lines.append(
+            f"Kiểm định Rao–Scott: F = {fmt_number(self.F, 3)}, bậc tự do "
+            f"{fmt_number(self.ndf, 2)} và {fmt_number(self.ddf, 2)}, p = {fmt_p(self.p)}"
+        )
+        verdict = "có" if self.p < 0.05 else "chưa có"
+        lines.append(f"Kết luận: {verdict} bằng chứng về mối liên hệ ở mức ý nghĩa 5%.")
+        lines += [f"Ghi chú: {t}" for t in self.notes]
+        return "\n".join(lines)
+
+
+def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crosstab:
+    """Two-way table of two categorical variables with Rao–Scott tests (R's svychisq)."""
+    r_raw = design.align(rows)
+    c_raw = design.align(cols)
+    rc, rlev = pd.factorize(pd.Series(r_raw), sort=True)
+    cc, clev = pd.factorize(pd.Series(c_raw), sort=True)
+    nr, nc = len(rlev), len(clev)
+    if nr < 2 or nc < 2:
+        which = rows if nr < 2 else cols
+        raise StatsError(
+            f"Biến '{which}' chỉ có một giá trị trong dữ liệu; bảng chéo cần ít nhất hai nhóm "
+            "ở mỗi biến."
+        )
+    valid = (rc >= 0) & (cc >= 0)
+    cell = np.where(valid, rc + nr * cc, -1)
+    K = nr * nc
+    Y = np.full((design.n, K), np.nan)
+    Y[valid] = 0.0
+    Y[np.flatnonzero(valid), cell[valid]] = 1.0
+    res = linear_stat(design, Y, np.zeros(design.n, dtype=np.int64), 1, "mean")
+    mean2 = res.value[0]
+    V = res.cov
+    N = design.n
+    w = design.weights
+    tab = np.bincount(cell[valid], weights=w[valid], minlength=K).reshape(nc, nr).T
+    counts = np.bincount(cell[valid], minlength=K).reshape(nc, nr).T.astype(float)
+    notes = []
+    if (tab.sum(axis=0) == 0).any() or (tab.sum(axis=1) == 0).any():
+        raise StatsError(
+            f"Bảng chéo {rows} × {cols} có hàng hoặc cột trống (tổng trọng số bằng 0); "
+            "hãy gộp nhóm."
+        )
+    scaled = tab * N / tab.sum()
+    E = np.outer(scaled.sum(axis=1), scaled.sum(axis=0)) / scaled.sum()
+    X2 = float(((scaled - E) ** 2 / E).sum())
+    # Rao–Scott design effect matrix Delta (as svychisq.survey.design)
+    ri = np.tile(np.arange(nr), nc)
+    ci_ = np.repeat(np.arange(nc), nr)
+    X1 = np.column_stack(
+        [np.ones(K)]
+        + [(ri == i).astype(float) for i in range(1, nr)]
+        + [(ci_ == j).astype(float) for j in range(1, nc)]
+    )
+    inter = np.column_stack(
+        [((ri == i) & (ci_ == j)).astype(float) for j in range(1, nc) for i in range(1, nr)]
+    )
+    beta, *_ = np.linalg.lstsq(X1, inter, rcond=None)
+    Cmat = inter - X1 @ beta
+    iD = np.diag(np.where(mean2 == 0, 0.0, 1.0 / np.where(mean2 == 0, 1.0, mean2)))
+    denom = Cmat.T @ (iD / N) @ Cmat
+    numr = Cmat.T @ iD @ V @ iD @ Cmat
+    Delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(Delta))
+    d0 = tr**2 / float(np.trace(Delta @ Delta))
+    nu = design.n_psu - design.n_strata
+    F = X2 / tr
+    p = float(sps.f.sf(F, d0, d0 * nu)) if nu > 0 else float("nan")
+    if nu <= 0:
+        notes.append("Thiết kế không đủ bậc tự do để kiểm định.")
+    dfc = (nr - 1) * (nc - 1)
+    chisq_p = float(sps.chi2.sf(X2 / np.mean(np.diag(Delta)), dfc))
+    colpct = proportions(design, _rowvar(design, r_raw, c_raw), by=_orig(design, c_raw), ci=ci)
+    colpct.variable, colpct.by = rows, cols
+    se = np.sqrt(np.clip(np.diag(V), 0, None))
+    return Crosstab(
+        rows,
+        cols,
+        [_py(x) for x in rlev],
+        [_py(x) for x in clev],
+        counts,
+        tab * 1.0,
+        mean2.reshape(nc, nr).T,
+        se.reshape(nc, nr).T,
+        colpct,
+        X2,
+        F,
+        d0,
+        d0 * nu,
+        p,
+        X2,
+        dfc,
+        chisq_p,
+        notes,
+    )
+
+
+def _orig(design: Design, sorted_values: np.ndarray) -> np.ndarray:
+    """Put values in design row order back into the caller's original row order."""
+    out = np.empty_like(sorted_values)
+    out[design._order] = sorted_values
+    return out
+
+
+def _rowvar(design: Design, r_raw: np.ndarray, c_raw: np.ndarray) -> np.ndarray:
+    r = pd.Series(r_raw).where(pd.Series(c_raw).notna()).to_numpy()
+    return _orig(design, r)
