@@ -301,6 +301,8 @@ class PartyDocument:
             self.caption(f"Bảng {self._table_no}. {caption}")
         size = float(self.s["font"].get("table_pt", 12))
         ncols = max(len(r) for r in rows)
+        if widths_mm is None:
+            widths_mm = _auto_widths(rows, ncols, _text_width_mm(self.s))
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         _grid_borders(table)
@@ -402,6 +404,23 @@ class PartyDocument:
         return normalize_zip(buf.getvalue())
 
 
+def _text_width_mm(settings: dict[str, Any]) -> float:
+    p = settings["page"]
+    return 210.0 - float(p["margin_left_mm"]) - float(p["margin_right_mm"])
+
+
+def _auto_widths(rows: list[list[str]], ncols: int, total: float) -> list[float]:
+    """Column widths from the longest word/line per column, scaled to the text width."""
+    need = []
+    for j in range(ncols):
+        texts = [r[j] for r in rows if j < len(r)]
+        longest = max((len(t) for t in texts[1:]), default=0)
+        head_word = max((len(w) for w in (texts[0].split() if texts else [])), default=0)
+        need.append(max(6.0, min(float(max(longest, head_word)), 40.0)))
+    scale = total / sum(need)
+    return [w * scale for w in need]
+
+
 def normalize_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed entry timestamps and order, so equal content gives equal bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -465,8 +484,12 @@ def write_docx(report: ReportDoc, path: str | Path | None = None) -> bytes:
     for block in report.blocks:
         _write_block(pd_, block)
     pd_.closing_block()
+    digest = (report.manifest or {}).get("data_sha256", "")
     pd_.set_properties(
-        report.title + " " + report.subject.replace("\n", " "), report.date, report.subject
+        report.title + " " + report.subject.replace("\n", " "),
+        report.date,
+        report.subject.replace("\n", " "),
+        keywords=f"khaosat; data-sha256:{digest}" if digest else "khaosat",
     )
     data = pd_.to_bytes()
     if path is not None:

@@ -42,12 +42,18 @@ def quantified_sentence(
     predicate: str,
     thresholds: Sequence[tuple[float, str]] | None = None,
     subject: str = "ý kiến",
+    lead: str = "",
 ) -> str:
-    """ "Đa số ý kiến (62,3%, sai số ±3,0%) đồng tình với …" with the word chosen by thresholds."""
+    """ "Đa số ý kiến (62,3%, sai số ±3,0%) đồng tình với …" with the word chosen by thresholds.
+
+    `lead` is an optional opening such as "Về mức độ hài lòng chung, ".
+    """
     word = vn.quantifier(est.value, thresholds)
     # "một số ý kiến"/"ít ý kiến" already contain the subject.
     head = word if word.endswith(subject) else f"{word} {subject}"
     inner = ", ".join(p for p in (vn.fmt_pct(est.value), _moe_part(est)) if p)
+    if lead:
+        return f"{vn.capitalize_first(lead)}{head} ({inner}) {predicate}."
     return f"{vn.capitalize_first(head)} ({inner}) {predicate}."
 
 

@@ -56,11 +56,8 @@ def describe_questionnaire(questionnaire: Any, lang: str = LANG) -> list[Questio
         if q.is_multiple:
             kind = "multiple"
         elif q.is_select:
-            kind = (
-                "scale5"
-                if {1, 2, 3, 4, 5} <= set(codes) and len(set(codes) - {9}) == 5
-                else "single"
-            )
+            # CONTRACT: five-point scales code 1..5 (1 = most negative) plus 9 "Không rõ".
+            kind = "scale5" if set(codes) == {1, 2, 3, 4, 5, 9} else "single"
         elif q.type in ("integer", "decimal", "range"):
             kind = "numeric"
         elif q.type == "text":

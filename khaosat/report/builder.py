@@ -1,0 +1,1030 @@
+"""build_report: the whole report (sections I–V and Phụ lục) from questionnaire, data and design.
+
+    built = build_report(questionnaire, df, survey=SurveyInfo(...), settings="report.toml")
+    paths = built.write("out/", formats=("docx", "xlsx", "sav", "csv", "pdf"))
+
+`df` is the flat data set (one row per valid response; select_multiple as `{name}_{code}` 0/1
+columns) with the design columns `unit`, `stratum`, `psu`, `weight`, `fpc` when known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from khaosat.report import charts, narrative, vn
+from khaosat.report.backend import Estimator, get_estimator
+from khaosat.report.errors import ReportError
+from khaosat.report.model import (
+    Block,
+    Comparison,
+    Driver,
+    Estimate,
+    ReportDoc,
+    ResultTable,
+    TestResult,
+)
+from khaosat.report.privacy import scrub_text, suppress_table
+from khaosat.report.settings import load_settings, quantifier_table
+from khaosat.report.tables import QuestionInfo, describe_questionnaire, frequency_table
+
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+DRAFT_MARK = "(DỰ THẢO — phần kiến nghị do hệ thống gợi ý từ số liệu; lãnh đạo Ban xem xét, chỉnh sửa trước khi ban hành)"
+
+
+@dataclass
+class UnitCount:
+    """Forms of one unit: issued (phát ra), returned (thu về), valid (hợp lệ)."""
+
+    code: str
+    name: str = ""
+    issued: int | None = None
+    returned: int | None = None
+    valid: int | None = None
+
+
+@dataclass
+class GroupSpec:
+    """A comparison dimension: a column of the data and its levels with labels."""
+
+    column: str
+    title: str  # "nhóm đối tượng", "nơi ở", "địa bàn", "nhóm tuổi"
+    levels: list[tuple[Any, str]]
+
+
+@dataclass
+class SurveyInfo:
+    """What section I says about the survey (AAPOR disclosure items) and the front matter."""
+
+    subject: str = (
+        "Kết quả khảo sát, nắm tình hình Nhân dân và dư luận xã hội về kết quả sau 01 năm\n"
+        "thực hiện mô hình chính quyền địa phương hai cấp trên địa bàn tỉnh Hưng Yên"
+    )
+    report_date: dt.date = field(default_factory=lambda: dt.date(2026, 7, 1))
+    purpose: str = (
+        "Nắm bắt kịp thời tâm trạng, suy nghĩ, đánh giá của cán bộ, đảng viên và Nhân dân về kết quả "
+        "thực hiện mô hình chính quyền địa phương hai cấp; làm cơ sở để tham mưu Ban Thường vụ Tỉnh ủy "
+        "lãnh đạo, chỉ đạo khắc phục hạn chế, nâng cao hiệu quả hoạt động của chính quyền xã, phường."
+    )
+    plan: str = ""  # e.g. "Thực hiện Kế hoạch số 15-KH/BTGDVTU ngày 10/5/2026 của Ban Tuyên giáo và Dân vận Tỉnh ủy"
+    sponsor: str = "Ban Tuyên giáo và Dân vận Tỉnh ủy Hưng Yên"
+    conducted_by: str = (
+        "Ban Tuyên giáo và Dân vận Tỉnh ủy Hưng Yên phối hợp với các đảng bộ xã, phường"
+    )
+    population: str = "Cán bộ, đảng viên và Nhân dân từ 18 tuổi trở lên đang sinh sống, công tác trên địa bàn tỉnh"
+    frame: str = "Danh sách 104 xã, phường của tỉnh Hưng Yên (93 xã, 11 phường) và hai đảng ủy trực thuộc Tỉnh ủy"
+    field_start: dt.date | None = None
+    field_end: dt.date | None = None
+    mode: str = "Phát phiếu hỏi tự điền (phiếu giấy và phiếu điện tử), thu phiếu qua đầu mối đơn vị"
+    sampling: str = ""
+    weighting: str = ""
+    units: list[UnitCount] = field(default_factory=list)
+    unit_names: dict[str, str] = field(default_factory=dict)
+    groups: list[GroupSpec] | None = None  # None: the Anket's default comparisons when present
+
+
+@dataclass
+class BuiltReport:
+    """The assembled report and what it was made from; `write` produces the files."""
+
+    doc: ReportDoc
+    tables: dict[str, list[ResultTable]]
+    charts: list[dict[str, Any]]
+    manifest: dict[str, Any]
+    data: pd.DataFrame
+    codebook: list[Any]
+    settings: dict[str, Any]
+
+    def write(
+        self, out_dir: str | Path, formats: Sequence[str] = ("docx", "xlsx"), stem: str = "bao-cao"
+    ) -> dict[str, Path]:
+        """Write the requested formats (docx, pdf, xlsx, sav, dta, csv, json) into out_dir."""
+        from khaosat.report import exports
+        from khaosat.report.docx_writer import write_docx
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths: dict[str, Path] = {}
+        unknown = set(formats) - {"docx", "pdf", "xlsx", "sav", "dta", "csv", "json"}
+        if unknown:
+            raise ReportError(
+                f"Định dạng không hỗ trợ: {', '.join(sorted(unknown))}. Chọn trong: docx, pdf, xlsx, sav, dta, csv, json."
+            )
+        if "docx" in formats or "pdf" in formats:
+            paths["docx"] = out / f"{stem}.docx"
+            write_docx(self.doc, paths["docx"])
+        if "pdf" in formats:
+            paths["pdf"] = exports.docx_to_pdf(paths["docx"], out)
+        if "xlsx" in formats:
+            sheets = [(name.upper(), tabs) for name, tabs in self.tables.items()]
+            info = [
+                ("Khảo sát", self.doc.subject.replace("\n", " ")),
+                ("Mã dữ liệu (SHA-256)", self.manifest["data_sha256"]),
+            ]
+            paths["xlsx"] = exports.write_xlsx(sheets, out / f"{stem}-bang.xlsx", info=info)
+        public = public_data(self.data)
+        if "sav" in formats:
+            paths["sav"] = exports.write_sav(public, out / f"{stem}-du-lieu.sav", self.codebook)
+        if "dta" in formats:
+            paths["dta"] = exports.write_dta(public, out / f"{stem}-du-lieu.dta", self.codebook)
+        if "csv" in formats:
+            written = exports.write_csv(public, out / f"{stem}-du-lieu.csv", self.codebook)
+            paths["csv"] = written[0]
+            if len(written) > 1:
+                paths["codebook"] = written[1]
+        if "json" in formats:
+            paths["json"] = out / f"{stem}-manifest.json"
+            paths["json"].write_text(
+                json.dumps(self.manifest, ensure_ascii=False, indent=2, sort_keys=True), "utf-8"
+            )
+        return paths
+
+
+def public_data(df: pd.DataFrame) -> pd.DataFrame:
+    """The data set as released: open-ended texts scrubbed of names, phones, ID numbers, e-mails."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: scrub_text(v) if isinstance(v, str) else v)
+    return out
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _sha256_frame(df: pd.DataFrame) -> str:
+    cols = sorted(map(str, df.columns))
+    data = df.copy()
+    data.columns = [str(c) for c in data.columns]
+    text = data[cols].to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for pkg in (
+        "khaosat",
+        "python-docx",
+        "matplotlib",
+        "pandas",
+        "numpy",
+        "scipy",
+        "openpyxl",
+        "pyreadstat",
+    ):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "?"
+    return out
+
+
+POSITIVE = (4, 5)
+NEGATIVE = (1, 2)
+
+
+def _binary(
+    df: pd.DataFrame, col: str, codes: Sequence[Any], exclude: Sequence[Any] = ()
+) -> pd.Series:
+    """1 when the answer is one of codes, 0 for other answers, NaN when unanswered (or excluded)."""
+    from khaosat.report.tables import _as_codes
+
+    y = (
+        _as_codes(df[col])
+        if col in df
+        else pd.Series([None] * len(df), index=df.index, dtype=object)
+    )
+    out = y.map(lambda v: None if v is None or v in exclude else (1.0 if v in codes else 0.0))
+    return pd.to_numeric(out, errors="coerce")
+
+
+def _default_groups(
+    df: pd.DataFrame, infos: dict[str, QuestionInfo], survey: SurveyInfo
+) -> list[GroupSpec]:
+    specs: list[GroupSpec] = []
+    if "nhom" in df:
+        specs.append(
+            GroupSpec("nhom", "nhóm đối tượng", [(1, "cán bộ, đảng viên"), (2, "Nhân dân")])
+        )
+    if "a6" in infos and "a6" in df:
+        i = infos["a6"]
+        specs.append(
+            GroupSpec(
+                "a6",
+                "nơi ở",
+                [(c, f"người ở {lab.lower()}") for c, lab in zip(i.codes, i.labels, strict=True)],
+            )
+        )
+    if "region" in df:
+        levels = [
+            (v, f"địa bàn {v}") for v in sorted(df["region"].dropna().unique().tolist(), key=str)
+        ]
+        specs.append(GroupSpec("region", "địa bàn (tỉnh cũ)", levels))
+    if "a2" in infos and "a2" in df:
+        i = infos["a2"]
+        specs.append(
+            GroupSpec(
+                "a2",
+                "nhóm tuổi",
+                [
+                    (c, f"độ tuổi {_lower_first(lab)}")
+                    for c, lab in zip(i.codes, i.labels, strict=True)
+                ],
+            )
+        )
+    return specs
+
+
+@dataclass
+class _Indicator:
+    name: str  # variable
+    label: str  # short subject for sentences
+    codes: tuple[Any, ...]
+    estimate: Estimate
+    negative: Estimate | None = None
+
+
+class _Builder:
+    def __init__(
+        self,
+        questionnaire: Any,
+        df: pd.DataFrame,
+        survey: SurveyInfo,
+        settings: dict[str, Any],
+        estimator: Estimator,
+        waves: Sequence[tuple[str, pd.DataFrame]] | None,
+        drivers: Sequence[Driver] | None,
+    ) -> None:
+        self.q = questionnaire
+        self.df = df
+        self.survey = survey
+        self.s = settings
+        self.est = estimator
+        self.waves = list(waves or [])
+        self.given_drivers = list(drivers) if drivers is not None else None
+        self.min_cell = int(settings["privacy"]["min_cell"])
+        self.alpha = float(settings["stats"]["alpha"])
+        self.quant = quantifier_table(settings)
+        self.infos = describe_questionnaire(questionnaire)
+        self.by_name = {i.name: i for i in self.infos}
+        self.blocks: list[Block] = []
+        self.tables: dict[str, list[ResultTable]] = {}
+        self.charts: list[dict[str, Any]] = []
+        self.indicators: list[_Indicator] = []
+        self.matrix_items: dict[str, list[_Indicator]] = {}
+
+    # -- small utilities -----------------------------------------------------------------
+    def add(self, kind: str, text: str = "", **kw: Any) -> None:
+        self.blocks.append(Block(kind=kind, text=text, **kw))
+
+    def table_for(self, info: QuestionInfo, by: GroupSpec | None = None) -> ResultTable:
+        t = frequency_table(
+            info,
+            self.df,
+            self.est,
+            by=by.column if by else None,
+            by_levels=by.levels if by else None,
+            title=None if by is None else f"Câu {info.number}. {info.label} (theo {by.title})",
+        )
+        t = suppress_table(t, self.min_cell)
+        self.tables.setdefault(info.name, []).append(t)
+        return t
+
+    def chart(self, spec: dict[str, Any]) -> None:
+        self.charts.append(spec)
+        self.add("chart", chart=spec)
+
+    def share(
+        self,
+        col: str,
+        codes: Sequence[Any],
+        domain: pd.Series | None = None,
+        exclude: Sequence[Any] = (),
+    ) -> Estimate:
+        y = _binary(self.df, col, codes, exclude)
+        return self.est.proportions(self.df, y, [1], domain=domain)[0]
+
+    def safe(self, e: Estimate) -> bool:
+        """An estimate may be quoted: its base is not small."""
+        return e.n >= self.min_cell and e.value == e.value
+
+    # -- sections -----------------------------------------------------------------------
+    def build(self) -> ReportDoc:
+        self.section_overview()
+        self.section_results()
+        self.section_assessment()
+        self.section_outlook()
+        self.section_recommendations()
+        self.appendix()
+        return ReportDoc(
+            title="BÁO CÁO",
+            subject=self.survey.subject,
+            date=self.survey.report_date,
+            blocks=self.blocks,
+            settings=self.s,
+        )
+
+    def section_overview(self) -> None:
+        sv = self.survey
+        n = len(self.df)
+        self.add("heading1", "I. KHÁI QUÁT CHUNG VỀ CUỘC KHẢO SÁT")
+        self.add("heading2", "1. Mục đích, căn cứ")
+        if sv.plan:
+            self.add("paragraph", sv.plan.rstrip(".") + ".")
+        self.add("paragraph", sv.purpose)
+        self.add("heading2", "2. Đối tượng, địa bàn, thời gian và cách thức khảo sát")
+        items = [
+            f"Cơ quan chủ trì: {sv.sponsor}; đơn vị thực hiện: {sv.conducted_by}.",
+            f"Đối tượng khảo sát: {sv.population}.",
+            f"Khung mẫu: {sv.frame}.",
+            f"Hình thức: {sv.mode}.",
+        ]
+        if sv.field_start and sv.field_end:
+            items.append(f"Thời gian khảo sát: {vn.fmt_date_range(sv.field_start, sv.field_end)}.")
+        items.append("Nội dung phiếu hỏi: xem nguyên văn tại Phụ lục 1.")
+        self.add("bullets", items=items)
+        self.add("heading2", "3. Số phiếu phát ra, thu về, hợp lệ theo đơn vị")
+        self.add("rows", "Số phiếu phát ra, thu về và hợp lệ theo đơn vị", rows=self.unit_rows())
+        self.add("heading2", "4. Phương pháp chọn mẫu, gia quyền và sai số")
+        self.add("paragraph", sv.sampling or self.default_sampling_text())
+        self.add("paragraph", sv.weighting or self.default_weighting_text())
+        self.add("paragraph", self.precision_text())
+        self.add(
+            "paragraph",
+            f"Để bảo đảm bí mật người trả lời, các ô có dưới {vn.fmt_int(self.min_cell)} người trả lời không được công bố "
+            "(ghi “–”) và ý kiến ghi trong phiếu đã được lược bỏ họ tên, số điện thoại, số giấy tờ tùy thân trước khi trích dẫn.",
+        )
+        # Composition of the sample (block A and the derived group).
+        comp = [i for i in self.infos if i.group == "a" and i.kind in ("single", "scale5")]
+        if comp:
+            self.add("heading2", "5. Cơ cấu mẫu khảo sát")
+            self.add(
+                "paragraph",
+                f"Tổng số phiếu hợp lệ đưa vào phân tích là {vn.fmt_int(n)} phiếu. Cơ cấu người trả lời theo một số đặc điểm "
+                "(tỷ lệ có trọng số) như sau:",
+            )
+            rows = [["Đặc điểm", "Phương án", "Số người (n)", "Tỷ lệ (%)"]]
+            for info in comp:
+                t = self.table_for(info)
+                for r, label in enumerate(t.row_labels):
+                    e = t.cell(r)
+                    rows.append(
+                        [
+                            info.label if r == 0 else "",
+                            label,
+                            vn.fmt_int(e.count)
+                            if e is not None and e.count is not None
+                            else vn.DASH,
+                            vn.fmt_pct_value(e.value) if e is not None else vn.DASH,
+                        ]
+                    )
+            self.add("rows", "Cơ cấu mẫu khảo sát", rows=rows)
+
+    def unit_rows(self) -> list[list[str]]:
+        sv = self.survey
+        counts = (
+            self.df["unit"].astype(str).value_counts()
+            if "unit" in self.df
+            else pd.Series(dtype=int)
+        )
+        units = list(sv.units)
+        if not units:
+            units = [
+                UnitCount(code=c, returned=None, valid=int(k)) for c, k in sorted(counts.items())
+            ]
+        rows = [["STT", "Đơn vị", "Phát ra", "Thu về", "Hợp lệ", "Tỷ lệ thu về (%)"]]
+        tot = [0, 0, 0]
+        have = [False, False, False]
+        for k, u in enumerate(units, start=1):
+            name = u.name or sv.unit_names.get(u.code, u.code)
+            valid = u.valid if u.valid is not None else int(counts.get(u.code, 0))
+            vals = [u.issued, u.returned, valid]
+            for j, v in enumerate(vals):
+                if v is not None:
+                    tot[j] += v
+                    have[j] = True
+            rate = (
+                vn.fmt_pct_value(u.returned / u.issued)
+                if u.issued and u.returned is not None
+                else vn.DASH
+            )
+            rows.append(
+                [str(k), name, *(vn.fmt_int(v) if v is not None else vn.DASH for v in vals), rate]
+            )
+        rate = vn.fmt_pct_value(tot[1] / tot[0]) if have[0] and have[1] and tot[0] else vn.DASH
+        rows.append(
+            [
+                "",
+                "Tổng cộng",
+                *(vn.fmt_int(t) if h else vn.DASH for t, h in zip(tot, have, strict=True)),
+                rate,
+            ]
+        )
+        return rows
+
+    def default_sampling_text(self) -> str:
+        n_units = self.df["unit"].nunique() if "unit" in self.df else 0
+        n_strata = self.df["stratum"].nunique() if "stratum" in self.df else 1
+        return (
+            f"Mẫu được chọn theo phương pháp chọn mẫu phân tầng nhiều giai đoạn: {vn.fmt_int(n_strata)} tầng, "
+            f"{vn.fmt_int(n_units)} đơn vị được chọn; tại mỗi đơn vị, phiếu được phát theo chỉ tiêu cho cán bộ, "
+            "đảng viên và Nhân dân. Danh sách đơn vị, xác suất chọn và hạt giống ngẫu nhiên được lưu trong hồ sơ chọn mẫu."
+        )
+
+    def default_weighting_text(self) -> str:
+        if "weight" not in self.df:
+            return "Số liệu không gia quyền (mỗi phiếu có trọng số bằng nhau)."
+        w = pd.to_numeric(self.df["weight"], errors="coerce")
+        return (
+            "Kết quả được gia quyền theo nghịch đảo xác suất chọn và hiệu chỉnh theo cơ cấu dân số; "
+            f"trọng số nhỏ nhất {vn.fmt_num(w.min(), 2)}, lớn nhất {vn.fmt_num(w.max(), 2)}. "
+            "Tất cả tỷ lệ trong báo cáo là tỷ lệ có trọng số, làm tròn đến một chữ số thập phân; "
+            "n là số người trả lời thực tế (không gia quyền)."
+        )
+
+    def precision_text(self) -> str:
+        deffs = []
+        for info in self.infos:
+            if info.kind not in ("single", "scale5") or info.group == "a":
+                continue
+            for e in self.est.proportions(self.df, self._codes(info), info.codes):
+                if e.deff is not None and math.isfinite(e.deff) and 0.2 <= e.value <= 0.8:
+                    deffs.append(e.deff)
+        n = len(self.df)
+        deff = float(pd.Series(deffs).median()) if deffs else 1.0
+        deff = max(deff, 0.0)
+        moe = 1.959963984540054 * math.sqrt(deff * 0.25 / n) if n else float("nan")
+        self.overall_moe = (moe, deff)
+        return (
+            f"Với {vn.fmt_int(n)} phiếu hợp lệ và hiệu ứng thiết kế (deff) trung vị {vn.fmt_num(deff, 2)} "
+            f"(tính theo phân tầng, cụm và trọng số), sai số tối đa của tỷ lệ chung toàn mẫu là {vn.fmt_moe(moe)} "
+            "ở mức tin cậy 95%. Sai số của từng tỷ lệ được ghi trong các bảng; sai số của các nhóm nhỏ lớn hơn sai số chung."
+        )
+
+    def _codes(self, info: QuestionInfo) -> pd.Series:
+        from khaosat.report.tables import _as_codes
+
+        return (
+            _as_codes(self.df[info.name])
+            if info.name in self.df
+            else pd.Series([None] * len(self.df), index=self.df.index)
+        )
+
+    # -- II ---------------------------------------------------------------------------------
+    def section_results(self) -> None:
+        self.add("heading1", "II. KẾT QUẢ KHẢO SÁT")
+        blocks: list[tuple[str, str, list[QuestionInfo]]] = []
+        for info in self.infos:
+            if info.group == "a" or not info.group:
+                continue
+            if not blocks or blocks[-1][0] != info.group:
+                blocks.append((info.group, info.group_label, []))
+            blocks[-1][2].append(info)
+        k = 0
+        for _, label, infos in blocks:
+            k += 1
+            self.add("heading2", f"{k}. {label}")
+            done_matrix: set[str] = set()
+            for info in infos:
+                if info.matrix:
+                    if info.matrix not in done_matrix:
+                        done_matrix.add(info.matrix)
+                        self.matrix([i for i in infos if i.matrix == info.matrix])
+                    continue
+                self.question(info)
+        k += 1
+        self.comparisons(k)
+
+    def question(self, info: QuestionInfo) -> None:
+        if info.kind in ("single", "scale5"):
+            t = self.table_for(info)
+            if t.bases[0] == 0:
+                return
+            if info.kind == "scale5":
+                pos = self.share(info.name, POSITIVE)
+                neg = self.share(info.name, NEGATIVE)
+                ind = _Indicator(info.name, info.label, POSITIVE, pos, neg)
+                self.indicators.append(ind)
+                pos_labels = " hoặc ".join(
+                    lab.lower()
+                    for c, lab in zip(info.codes, info.labels, strict=True)
+                    if c in POSITIVE
+                )
+                if self.safe(pos):
+                    lead = f"Về {_lower_first(info.label.rstrip('?.'))}, "
+                    self.add(
+                        "paragraph",
+                        narrative.quantified_sentence(
+                            pos, f"chọn “{pos_labels}”", self.quant, lead=lead
+                        ),
+                    )
+            else:
+                self.single_indicator(info)
+                top = max(
+                    (
+                        (r, e)
+                        for r, e in enumerate(t.column(0))
+                        if e is not None and t.row_codes[r] != 9
+                    ),
+                    key=lambda x: x[1].value,
+                    default=None,
+                )
+                if top is not None:
+                    r, e = top
+                    sentence = narrative.share_sentence(e, f"chọn “{t.row_labels[r]}”")
+                    self.add(
+                        "paragraph",
+                        f"Về {_lower_first(info.label.rstrip('?.'))}: {_lower_first(sentence)} "
+                        "Đây là phương án được chọn nhiều nhất.",
+                    )
+            self.add("table", table=t)
+            if info.kind == "scale5":
+                scale = [c for c in info.codes if c != 9]
+                labels = [lab for c, lab in zip(info.codes, info.labels, strict=True) if c != 9]
+                order = sorted(range(len(scale)), key=lambda i: scale[i])
+                self.chart(
+                    charts.diverging_spec(
+                        [(info.label, t)],
+                        [scale[i] for i in order],
+                        [labels[i] for i in order],
+                        f"Câu {info.number}. {info.label}",
+                    )
+                )
+            else:
+                self.chart(charts.bar_spec(t))
+        elif info.kind == "multiple":
+            t = self.table_for(info)
+            if t.bases[0] == 0:
+                return
+            ranked = sorted(
+                ((t.row_labels[r], e) for r, e in enumerate(t.column(0)) if e is not None),
+                key=lambda x: -x[1].value,
+            )
+            if ranked:
+                listing = "; ".join(f"{lab} ({vn.fmt_pct(e.value)})" for lab, e in ranked[:3])
+                self.add(
+                    "paragraph",
+                    f"Về {info.label[:1].lower() + info.label[1:].rstrip('?.')} (chọn nhiều phương án, "
+                    f"n = {vn.fmt_int(t.bases[0])}), các phương án được chọn nhiều nhất là: {listing}.",
+                )
+            self.add("table", table=t)
+            self.chart(charts.bar_spec(t))
+        elif info.kind == "text":
+            self.quotes(info)
+        elif info.kind == "numeric" and info.name in self.df:
+            e = self.est.mean(self.df, pd.to_numeric(self.df[info.name], errors="coerce"))
+            if self.safe(e):
+                self.add(
+                    "paragraph",
+                    f"{info.label.rstrip('?.')}: trung bình {vn.fmt_num(e.value, 1)} (sai số ±{vn.fmt_num(e.moe or 0, 1)}; "
+                    f"n = {vn.fmt_int(e.n)}).",
+                )
+
+    def single_indicator(self, info: QuestionInfo) -> None:
+        """A single-choice question listed in settings [indicators] (e.g. f4 = [1, 2]) is a key indicator."""
+        codes = (self.s.get("indicators") or {}).get(info.name)
+        if not codes:
+            return
+        codes_t = tuple(codes)
+        pos = self.share(info.name, codes_t)
+        self.indicators.append(_Indicator(info.name, info.label, codes_t, pos, None))
+        chosen = " hoặc ".join(
+            lab.lower() for c, lab in zip(info.codes, info.labels, strict=True) if c in codes_t
+        )
+        if self.safe(pos):
+            lead = f"Về {_lower_first(info.label.rstrip('?.'))}, "
+            self.add(
+                "paragraph",
+                narrative.quantified_sentence(pos, f"chọn “{chosen}”", self.quant, lead=lead),
+            )
+
+    def matrix(self, items: list[QuestionInfo]) -> None:
+        first = items[0]
+        tables = [(i, self.table_for(i)) for i in items]
+        scale = [c for c in first.codes if c != 9]
+        labels = [lab for c, lab in zip(first.codes, first.labels, strict=True) if c != 9]
+        order = sorted(range(len(scale)), key=lambda i: scale[i])
+        title = f"Câu {first.matrix.upper()}. {first.matrix_label}"
+        head = (
+            ["Nội dung"]
+            + [labels[i] for i in order]
+            + ([f"{first.labels[first.codes.index(9)]}"] if 9 in first.codes else [])
+            + ["n"]
+        )
+        rows = [head]
+        inds: list[_Indicator] = []
+        for info, t in tables:
+            by_code = {c: r for r, c in enumerate(t.row_codes)}
+            row = [info.label]
+            for c in [scale[i] for i in order] + ([9] if 9 in first.codes else []):
+                e = t.cell(by_code[c]) if c in by_code else None
+                row.append(vn.fmt_pct_value(e.value) if e is not None else vn.DASH)
+            row.append(vn.fmt_int(t.bases[0]))
+            rows.append(row)
+            pos = self.share(info.name, POSITIVE)
+            neg = self.share(info.name, NEGATIVE)
+            inds.append(_Indicator(info.name, info.label, POSITIVE, pos, neg))
+        self.matrix_items[first.matrix] = inds
+        pos_word = " hoặc ".join(labels[i].lower() for i in order if scale[i] in POSITIVE)
+        shown = [(i.label, i.estimate) for i in inds if self.safe(i.estimate)]
+        if shown:
+            top = max(1, min(3, len(shown) // 2))
+            self.add(
+                "paragraph",
+                f"Về {_lower_first(first.matrix_label.rstrip('?.:'))} (câu {first.matrix.upper()}): "
+                + _lower_first(narrative.ranking_sentence(shown, f"“{pos_word}”", top=top))
+                + " "
+                + narrative.ranking_sentence(shown, f"“{pos_word}”", top=top, lowest=True),
+            )
+        self.add("rows", title + " (tỷ lệ %, có trọng số)", rows=rows)
+        if any(t.notes for _, t in tables):
+            self.add(
+                "note",
+                tables[0][1].notes[-1]
+                if tables[0][1].notes
+                else next(t.notes[-1] for _, t in tables if t.notes),
+            )
+        self.chart(
+            charts.diverging_spec(
+                [(i.label, t) for i, t in tables],
+                [scale[i] for i in order],
+                [labels[i] for i in order],
+                title,
+            )
+        )
+
+    def quotes(self, info: QuestionInfo) -> None:
+        if info.name not in self.df:
+            return
+        texts = [str(t).strip() for t in self.df[info.name].dropna().tolist() if str(t).strip()]
+        if not texts:
+            return
+        limit = int(self.s.get("report", {}).get("quotes_per_question", 5))
+        # Deterministic pick: the most frequent answers first, then longer ones.
+        freq = pd.Series(texts).value_counts()
+        chosen = sorted(freq.index.tolist(), key=lambda t: (-freq[t], -len(t), t))[:limit]
+        self.add(
+            "paragraph",
+            f"{info.label.rstrip('?.:')}: có {vn.fmt_int(len(texts))} ý kiến ghi vào phiếu; một số ý kiến tiêu biểu "
+            "(đã lược bỏ thông tin cá nhân):",
+        )
+        self.add("bullets", items=[f"“{scrub_text(t)}”" for t in chosen])
+
+    def comparisons(self, k: int) -> None:
+        groups = (
+            self.survey.groups
+            if self.survey.groups is not None
+            else _default_groups(self.df, self.by_name, self.survey)
+        )
+        groups = [g for g in groups if g.column in self.df]
+        key = [i for i in self.indicators]
+        if not groups or not key:
+            return
+        self.add("heading2", f"{k}. So sánh giữa các nhóm")
+        self.add(
+            "paragraph",
+            f"Các khác biệt dưới đây chỉ được coi là có ý nghĩa thống kê khi kiểm định theo thiết kế mẫu cho p < {vn.fmt_num(self.alpha, 2)}; "
+            "chênh lệch nhỏ hơn sai số không được diễn giải là khác biệt.",
+        )
+        self.comparison_results: list[Comparison] = []
+        for j, g in enumerate(groups, start=1):
+            self.add("heading3", f"{k}.{j}. Theo {g.title}")
+            cells: list[list[Estimate | None]] = []
+            for ind in key:
+                y = _binary(self.df, ind.name, ind.codes)
+                ests = [
+                    self.est.proportions(self.df, y, [1], domain=(self.df[g.column] == lv))[0]
+                    for lv, _ in g.levels
+                ]
+                cells.append(ests)
+                sub = self.df[self.df[g.column].isin([lv for lv, _ in g.levels])]
+                ys = _binary(sub, ind.name, ind.codes)
+                if len(g.levels) == 2:
+                    test = self.est.difference_test(sub, ys, sub[g.column])
+                else:
+                    test = self.est.crosstab_test(sub, ys, sub[g.column])
+                comp = Comparison(
+                    subject=f"đánh giá tích cực về {_lower_first(ind.label.rstrip('?.'))}",
+                    group_title=g.title,
+                    groups=[lab for _, lab in g.levels],
+                    estimates=ests,
+                    test=test,
+                )
+                if all(self.safe(e) for e in ests):
+                    self.comparison_results.append(comp)
+                    self.add("paragraph", narrative.comparison_sentence(comp, self.alpha))
+            bases = [int((self.df[g.column] == lv).sum()) for lv, _ in g.levels]
+            table = ResultTable(
+                variable=f"so_sanh_{g.column}",
+                title=f"Tỷ lệ đánh giá tích cực theo {g.title}",
+                row_labels=[i.label for i in key],
+                col_labels=[vn.capitalize_first(lab) for _, lab in g.levels],
+                cells=cells,
+                bases=bases,
+                additive=False,
+                row_codes=[i.name for i in key],
+                group_variable=g.column,
+            )
+            table = suppress_table(table, self.min_cell)
+            self.tables.setdefault(f"so_sanh_{g.column}", []).append(table)
+            self.add("table", table=table)
+            self.chart(charts.grouped_spec(table))
+
+    # -- III ----------------------------------------------------------------------------------
+    def section_assessment(self) -> None:
+        self.add("heading1", "III. ĐÁNH GIÁ CHUNG")
+        self.add("heading2", "1. Những kết quả nổi bật")
+        safe = [i for i in self.indicators if self.safe(i.estimate)]
+        for m in self.matrix_items.values():
+            safe += [i for i in m if self.safe(i.estimate)]
+        if safe:
+            best = sorted(safe, key=lambda i: -i.estimate.value)[:3]
+            self.add(
+                "paragraph",
+                narrative.ranking_sentence(
+                    [(i.label, i.estimate) for i in best], "đánh giá tích cực", top=3
+                ),
+            )
+        self.add("heading2", "2. Những hạn chế, vấn đề cần quan tâm")
+        if safe:
+            worst = sorted(safe, key=lambda i: i.estimate.value)[:3]
+            self.add(
+                "paragraph",
+                narrative.ranking_sentence(
+                    [(i.label, i.estimate) for i in worst], "đánh giá tích cực", top=3, lowest=True
+                ),
+            )
+        self.add("heading2", "3. Các yếu tố liên quan đến mức độ hài lòng chung")
+        outcome, drivers = self.key_drivers()
+        if outcome:
+            self.add("paragraph", narrative.driver_sentence(outcome, drivers, self.alpha))
+
+    def key_drivers(self) -> tuple[str, list[Driver]]:
+        if self.given_drivers is not None:
+            return "mức độ hài lòng chung", self.given_drivers
+        outcome_info = self.by_name.get("c9") or next((i for i in self.indicators), None)
+        if outcome_info is None or not self.matrix_items:
+            return "", []
+        name = outcome_info.name if isinstance(outcome_info, QuestionInfo) else outcome_info.name
+        label = outcome_info.label if isinstance(outcome_info, QuestionInfo) else outcome_info.label
+        matrix = next(iter(self.matrix_items.values()))
+        y = _binary(self.df, name, POSITIVE, exclude=(9,))
+        out: list[Driver] = []
+        for item in matrix:
+            x = _binary(self.df, item.name, POSITIVE, exclude=(9,))
+            ok = x.notna() & y.notna()
+            if ok.sum() < 2 * self.min_cell:
+                continue
+            sub = self.df[ok]
+            p1 = self.est.proportions(sub, y[ok], [1], domain=(x[ok] == 1))[0].value
+            p0 = self.est.proportions(sub, y[ok], [1], domain=(x[ok] == 0))[0].value
+            if not (0 < p0 < 1 and 0 < p1 < 1):
+                continue
+            odds = (p1 / (1 - p1)) / (p0 / (1 - p0))
+            test = self.est.difference_test(sub, y[ok], x[ok])
+            out.append(Driver(item.label, odds, test.p_value, "OR"))
+        return f"việc hài lòng ở câu “{label.rstrip('?.')}”", out
+
+    # -- IV ----------------------------------------------------------------------------------
+    def section_outlook(self) -> None:
+        self.add("heading1", "IV. DỰ BÁO XU HƯỚNG DƯ LUẬN")
+        if len(self.waves) >= 2:
+            (la, da), (lb, db) = self.waves[0], self.waves[-1]
+            for ind in self.indicators:
+                if ind.name not in da or ind.name not in db:
+                    continue
+                ea = self.est.proportions(da, _binary(da, ind.name, ind.codes), [1])[0]
+                eb = self.est.proportions(db, _binary(db, ind.name, ind.codes), [1])[0]
+                test = _independent_test(ea, eb)
+                if self.safe(ea) and self.safe(eb):
+                    self.add(
+                        "paragraph",
+                        narrative.wave_sentence(
+                            f"đánh giá tích cực về {_lower_first(ind.label.rstrip('?.'))}",
+                            (la, ea),
+                            (lb, eb),
+                            test,
+                            self.alpha,
+                        ),
+                    )
+            return
+        self.add(
+            "paragraph",
+            "Đây là đợt khảo sát đầu tiên nên chưa có số liệu so sánh theo thời gian; nhận định dưới đây dựa trên các nội dung "
+            "có tỷ lệ đánh giá tích cực thấp nhất hoặc ý kiến phân hóa nhất, cần được theo dõi trong các đợt khảo sát tiếp theo.",
+        )
+        pool = [i for i in self.indicators if self.safe(i.estimate)]
+        for m in self.matrix_items.values():
+            pool += [i for i in m if self.safe(i.estimate)]
+        if not pool:
+            return
+        weakest = sorted(pool, key=lambda i: i.estimate.value)[:2]
+        for ind in weakest:
+            self.add(
+                "paragraph",
+                f"Nội dung “{ind.label.rstrip('?.')}” có tỷ lệ đánh giá tích cực thấp ({vn.fmt_pct(ind.estimate.value)}, "
+                f"sai số {vn.fmt_moe(ind.estimate.moe)}); nếu không có giải pháp khắc phục kịp thời, dư luận về nội dung này "
+                "có thể tiếp tục diễn biến theo chiều hướng chưa tích cực.",
+            )
+        divided = [i for i in pool if i.negative is not None and self.safe(i.negative)]
+        if divided:
+            ind = max(divided, key=lambda i: min(i.estimate.value, i.negative.value))  # type: ignore[union-attr]
+            neg = ind.negative
+            assert neg is not None
+            self.add(
+                "paragraph",
+                f"Ý kiến phân hóa nhiều nhất ở nội dung “{ind.label.rstrip('?.')}”: {vn.fmt_pct(ind.estimate.value)} đánh giá tích cực, "
+                f"{vn.fmt_pct(neg.value)} đánh giá chưa tích cực; đây là nội dung cần theo dõi sát diễn biến tư tưởng.",
+            )
+
+    # -- V ------------------------------------------------------------------------------------
+    def section_recommendations(self) -> None:
+        self.add("heading1", "V. KIẾN NGHỊ, ĐỀ XUẤT")
+        self.add("paragraph", DRAFT_MARK, italic=True, bold=True)
+        pool: dict[str, list[_Indicator]] = {}
+        for name, items in self.matrix_items.items():
+            pool[name] = sorted(
+                [i for i in items if self.safe(i.estimate)], key=lambda i: i.estimate.value
+            )
+        singles = sorted(
+            [i for i in self.indicators if self.safe(i.estimate)], key=lambda i: i.estimate.value
+        )
+
+        def cite(i: _Indicator) -> str:
+            return (
+                f"“{i.label.rstrip('?.')}” (tỷ lệ đánh giá tích cực {vn.fmt_pct(i.estimate.value)})"
+            )
+
+        recs: list[tuple[str, list[str]]] = []
+        bt = [
+            "Tiếp tục lãnh đạo, chỉ đạo quán triệt, tuyên truyền sâu rộng về mô hình chính quyền địa phương hai cấp."
+        ]
+        if singles:
+            bt.append(
+                f"Chỉ đạo tập trung khắc phục nội dung có đánh giá thấp nhất trong các chỉ tiêu chung: {cite(singles[0])}."
+            )
+        recs.append(("Đối với Ban Thường vụ Tỉnh ủy", bt))
+        ubnd = []
+        for items in pool.values():
+            if items:
+                ubnd.append(
+                    "Chỉ đạo các sở, ngành hướng dẫn, hỗ trợ xã, phường khắc phục các nội dung có tỷ lệ đánh giá tích cực thấp: "
+                    + "; ".join(cite(i) for i in items[:2])
+                    + "."
+                )
+                break
+        ubnd.append(
+            "Đầu tư trang thiết bị, hạ tầng số; bảo đảm liên thông phần mềm, dữ liệu giữa tỉnh và xã, phường."
+        )
+        recs.append(("Đối với UBND tỉnh", ubnd))
+        local = []
+        names = list(pool)
+        if len(names) > 1 and pool[names[1]]:
+            local.append(
+                "Tập trung cải thiện những lĩnh vực Nhân dân đánh giá còn hạn chế: "
+                + "; ".join(cite(i) for i in pool[names[1]][:3])
+                + "."
+            )
+        local.append(
+            "Nâng cao chất lượng tiếp dân, đối thoại; công khai, minh bạch kết quả giải quyết phản ánh, kiến nghị."
+        )
+        recs.append(("Đối với cấp ủy, chính quyền các xã, phường", local))
+        recs.append(
+            (
+                "Đối với Ủy ban MTTQ Việt Nam tỉnh và các đoàn thể chính trị - xã hội",
+                [
+                    "Tăng cường nắm tình hình Nhân dân, giám sát, phản biện xã hội đối với hoạt động của chính quyền xã, phường.",
+                    "Phối hợp cung cấp thông tin chính xác, kịp thời, đấu tranh với thông tin sai lệch về mô hình.",
+                ],
+            )
+        )
+        for j, (addressee, items) in enumerate(recs, start=1):
+            self.add("heading2", f"{j}. {addressee}")
+            self.add("bullets", items=items)
+
+    # -- Phụ lục ------------------------------------------------------------------------------
+    def appendix(self) -> None:
+        self.add("pagebreak")
+        self.add("heading1", "PHỤ LỤC 1. PHIẾU KHẢO SÁT")
+        group = None
+        for info in self.infos:
+            if info.group_label and info.group_label != group:
+                group = info.group_label
+                self.add("heading3", group)
+            line = f"Câu {info.number}. {info.label}"
+            if info.codes:
+                line += " — " + "; ".join(
+                    f"{c}. {lab}" for c, lab in zip(info.codes, info.labels, strict=True)
+                )
+            self.add("paragraph", line)
+        self.add("pagebreak")
+        self.add("heading1", "PHỤ LỤC 2. BẢNG TẦN SUẤT ĐẦY ĐỦ")
+        for info in self.infos:
+            if info.kind not in ("single", "scale5", "multiple"):
+                continue
+            existing = [t for t in self.tables.get(info.name, []) if t.group_variable is None]
+            t = existing[0] if existing else self.table_for(info)
+            if t.bases[0] == 0:
+                continue
+            self.add("table", table=t)
+
+
+def _lower_first(text: str) -> str:
+    # Keep proper nouns and acronyms ("UBND", "Nhân dân") as written; lower only a plain first word.
+    first = text.split(" ", 1)[0]
+    if first.isupper() or first in ("Nhân", "Đảng", "Nhà"):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _independent_test(a: Estimate, b: Estimate) -> TestResult:
+    """Difference of two independent waves' estimates (z test on their design-based SEs)."""
+    from scipy import stats as sps
+
+    if a.se is None or b.se is None:
+        return TestResult(p_value=float("nan"), method="thiếu sai số chuẩn")
+    se = math.sqrt(a.se**2 + b.se**2)
+    if se <= 0:
+        return TestResult(p_value=float("nan"), method="sai số chuẩn bằng 0")
+    z = (b.value - a.value) / se
+    return TestResult(
+        p_value=float(2 * sps.norm.sf(abs(z))), statistic=z, method="kiểm định z hai đợt độc lập"
+    )
+
+
+def build_report(
+    questionnaire: Any,
+    data: pd.DataFrame,
+    survey: SurveyInfo | None = None,
+    settings: str | Path | dict[str, Any] | None = None,
+    estimator: Estimator | None = None,
+    waves: Sequence[tuple[str, pd.DataFrame]] | None = None,
+    drivers: Sequence[Driver] | None = None,
+    codebook: Any = None,
+) -> BuiltReport:
+    """Assemble the report (I–V + Phụ lục) and its manifest; call `.write(out_dir, formats)` for files."""
+    if data is None or len(data) == 0:
+        raise ReportError(
+            "Chưa có phiếu hợp lệ nào nên chưa lập được báo cáo. Hãy nhập và duyệt phiếu trước."
+        )
+    cfg = settings if isinstance(settings, dict) and "page" in settings else load_settings(settings)
+    survey = survey or SurveyInfo()
+    est = estimator or get_estimator(float(cfg["stats"].get("confidence", 0.95)))
+    b = _Builder(questionnaire, data, survey, cfg, est, waves, drivers)
+    doc = b.build()
+    if codebook is None:
+        from khaosat.report.exports import codebook_from_questionnaire
+
+        codebook = codebook_from_questionnaire(questionnaire, data)
+    qhash = hashlib.sha256(
+        json.dumps(
+            questionnaire.to_dict() if hasattr(questionnaire, "to_dict") else str(questionnaire),
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()
+    manifest = {
+        "data_sha256": _sha256_frame(data),
+        "questionnaire_sha256": qhash,
+        "settings_sha256": hashlib.sha256(
+            json.dumps(cfg, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest(),
+        "settings": cfg,
+        "survey": json.loads(json.dumps(asdict(survey), default=str, ensure_ascii=False)),
+        "rows": len(data),
+        "estimator": getattr(est, "name", type(est).__name__),
+        "versions": _versions(),
+        "report_date": survey.report_date.isoformat(),
+    }
+    doc.manifest = manifest
+    doc.settings = replace_settings_keywords(cfg, manifest)
+    return BuiltReport(doc, b.tables, b.charts, manifest, data, codebook, cfg)
+
+
+def replace_settings_keywords(cfg: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+    """Settings as used by the writer, with the data hash recorded in the document properties."""
+    out = dict(cfg)
+    out["_manifest"] = {"data_sha256": manifest["data_sha256"]}
+    return out
+
+
+__all__ = [
+    "BuiltReport",
+    "GroupSpec",
+    "SurveyInfo",
+    "UnitCount",
+    "build_report",
+    "public_data",
+]
