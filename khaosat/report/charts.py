@@ -188,7 +188,9 @@ def render_png(spec: dict[str, Any], dpi: int = 200, width_in: float = 6.3) -> b
     series = [str(s) for s in spec["series"]]
     rows = len(series) if kind == "diverging" else len(cats)
     per = 0.32 if kind != "grouped" else 0.22 * max(1, len(series)) + 0.1
-    height = min(11.0, 1.3 + per * max(rows, 1) + 0.22 * len(spec.get("notes", [])))
+    height = min(11.0, 1.5 + per * max(rows, 1) + 0.22 * len(spec.get("notes", [])))
+    if kind == "diverging":
+        height += 0.4
     with plt.rc_context(
         {
             "font.family": family,
@@ -209,7 +211,11 @@ def render_png(spec: dict[str, Any], dpi: int = 200, width_in: float = 6.3) -> b
         else:
             raise ValueError(f"unknown chart type {kind!r}")
         ax.set_title(
-            _wrap(str(spec.get("title", "")), 80), fontsize=10, fontweight="bold", loc="left"
+            _wrap(str(spec.get("title", "")), 80),
+            fontsize=10,
+            fontweight="bold",
+            loc="left",
+            pad=22 if kind in ("diverging", "grouped") else 6,
         )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -269,7 +275,15 @@ def _draw_grouped(
     ax.xaxis.set_major_formatter(_pct_formatter())
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, labels, fontsize=7, loc="lower right", frameon=False)
+        ax.legend(
+            handles,
+            labels,
+            fontsize=7,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=min(4, len(labels)),
+            frameon=False,
+        )
 
 
 def _draw_diverging(
@@ -302,10 +316,12 @@ def _draw_diverging(
     ax.set_ylim(-0.6, len(series) - 0.4)
     ax.legend(
         fontsize=7,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.1),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
         ncol=min(5, len(cats)),
         frameon=False,
+        columnspacing=0.8,
+        handlelength=1.2,
     )
 
 
