@@ -125,7 +125,7 @@ def sizes_cmd(
         )
     except SamplingError as exc:
         _fail(exc)
-    for c in cols or [c for c in new.size_columns if c not in frame.size_columns or True]:
+    for c in cols or list(new.size_columns):
         gaps = missing_sizes(new, c)
         if c in new.columns and len(gaps) < len(new):
             note = f"thiếu {len(gaps)} đơn vị" if gaps else "đủ cho mọi đơn vị"
@@ -203,7 +203,7 @@ def select_cmd(
                 f"Không có --seed: dùng hạt giống ngẫu nhiên {seed} (đã ghi vào kết quả)."
             )
         with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("Chọn mẫu theo tầng", total=len(design.strata) and None)
+            task = progress.add_task("Chọn mẫu theo tầng", total=None)
             plan = select(
                 frame, design, seed, progress=lambda h: progress.update(task, description=h)
             )

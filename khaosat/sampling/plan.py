@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.metadata
 import json
 import math
@@ -216,36 +217,17 @@ def select(
         )
     method, note = resolve_method(frame, design)
 
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in frame.rows:
-        groups.setdefault(stratum_label(row, design.strata), []).append(row)
-    labels = sorted(groups)
-    measures = _measures(groups, design)
-    alloc = allocate(
-        measures,
-        design.n,
-        design.allocation,
-        caps={h: _selectable(groups[h], design, method) for h in labels},
-        given=design.given,
-        minimum=design.minimum_per_stratum,
-    )
-
+    layout = stratum_layout(frame, design, method)
     rng = np.random.Generator(np.random.PCG64(seed))
     units: list[SelectedUnit] = []
     strata: list[StratumInfo] = []
     order = 0
-    for h in labels:
-        rows = sorted(groups[h], key=lambda r: _sort_key(r, design.sort_by))
-        n_h = alloc[h]
-        strata.append(StratumInfo(h, len(rows), measures[h], n_h, method))
-        if n_h == 0:
+    for h, rows, pi, info in layout:
+        strata.append(info)
+        if info.n == 0:
             continue
         if progress:
             progress(h)
-        if method == "pps":
-            pi = pps_probabilities(np.array([r[design.size] for r in rows], dtype=float), n_h)
-        else:
-            pi = equal_probabilities(len(rows), n_h)
         start = float(rng.random())
         for i in systematic_select(pi, start):
             row = rows[i]
@@ -283,6 +265,45 @@ def select(
     from khaosat.sampling.weights import apply_base_weights
 
     return apply_base_weights(plan)
+
+
+def stratum_layout(
+    frame: Frame, design: Design, method: str
+) -> list[tuple[str, list[dict[str, Any]], np.ndarray, StratumInfo]]:
+    """Per stratum in label order: its units in selection order, their π, and its allocation."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in frame.rows:
+        groups.setdefault(stratum_label(row, design.strata), []).append(row)
+    labels = sorted(groups)
+    measures = _measures(groups, design)
+    alloc = allocate(
+        measures,
+        design.n,
+        design.allocation,
+        caps={h: _selectable(groups[h], design, method) for h in labels},
+        given=design.given,
+        minimum=design.minimum_per_stratum,
+    )
+    out = []
+    for h in labels:
+        rows = sorted(groups[h], key=lambda r: _sort_key(r, design.sort_by))
+        n_h = alloc[h]
+        if method == "pps":
+            pi = pps_probabilities(np.array([r[design.size] for r in rows], dtype=float), n_h)
+        else:
+            pi = equal_probabilities(len(rows), n_h)
+        out.append((h, rows, pi, StratumInfo(h, len(rows), measures[h], n_h, method)))
+    return out
+
+
+def inclusion_probabilities(frame: Frame, design: Design) -> dict[str, tuple[str, float]]:
+    """Code -> (stratum, π) for every frame unit under `design` (selected or not)."""
+    method, _ = resolve_method(frame, design)
+    return {
+        row["code"]: (h, float(p))
+        for h, rows, pi, _ in stratum_layout(frame, design, method)
+        for row, p in zip(rows, pi, strict=True)
+    }
 
 
 def _measures(groups: dict[str, list[dict[str, Any]]], design: Design) -> dict[str, float]:
@@ -327,15 +348,19 @@ def _certainty_unit(c: CertaintyUnit, order: int) -> SelectedUnit:
     )
 
 
-def _created(created_by: str, frame: Frame) -> dict[str, Any]:
+@functools.cache
+def _khaosat_version() -> str:
     try:
-        version = importlib.metadata.version("khaosat")
+        return importlib.metadata.version("khaosat")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
-        version = "?"
+        return "?"
+
+
+def _created(created_by: str, frame: Frame) -> dict[str, Any]:
     return {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "by": created_by,
-        "khaosat": version,
+        "khaosat": _khaosat_version(),
         "numpy": np.__version__,
         "bit_generator": BIT_GENERATOR,
         "frame_source": frame.source,
