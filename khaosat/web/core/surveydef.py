@@ -86,6 +86,27 @@ def load_survey(folder: Path, user=None) -> tuple[Survey, bool]:
             frame_code=u.get("frame_code", ""),
             inclusion_prob=1.0 if u.get("certainty") else None,
         )
+    folder = Path(folder)
+    if (folder / "design.toml").exists():
+        from khaosat.sampling.errors import SamplingError
+        from khaosat.web.sampling.services import load_folder_frame
+
+        try:
+            load_folder_frame(survey, folder)
+        except SamplingError as exc:
+            raise SurveyDefinitionError(
+                f"{folder}: khung mẫu hoặc thiết kế mẫu có lỗi — {exc}"
+            ) from exc
+    anket = folder / "anket.xlsx"
+    if anket.exists():
+        from khaosat.web.questionnaires.services import store_upload
+
+        result = store_upload(
+            survey, anket.read_bytes(), anket.name, user=user, note="Bảng hỏi đi kèm khảo sát"
+        )
+        if result.version is None:
+            problems = "; ".join(f"{i.place}: {i.message}" for i in result.errors)
+            raise SurveyDefinitionError(f"{anket}: bảng hỏi có lỗi — {problems}")
     AuditEvent.record(
         "survey.create",
         survey,

@@ -1,3 +1,19 @@
-"""Pages of the questionnaires area, mounted under /surveys/<code>/ by khaosat.web.urls."""
+from django.urls import path
 
-urlpatterns: list = []
+from khaosat.web.questionnaires import views
+
+urlpatterns = [
+    path("questionnaire/", views.questionnaire_list, name="questionnaire_list"),
+    path("questionnaire/upload/", views.questionnaire_upload, name="questionnaire_upload"),
+    path("questionnaire/<str:version>/", views.questionnaire_detail, name="questionnaire_detail"),
+    path(
+        "questionnaire/<str:version>/download/<str:fmt>",
+        views.questionnaire_download,
+        name="questionnaire_download",
+    ),
+    path(
+        "questionnaire/<str:version>/diff/<str:other>/",
+        views.questionnaire_diff,
+        name="questionnaire_diff",
+    ),
+]
