@@ -112,7 +112,8 @@ def design_columns(
     approximation) in a PPS stratum, and the unit's size (else inf) for a certainty unit. With
     `collapse_singletons`, a stratum with one responding PSU is merged for variance estimation
     with the stratum sharing its first stratification value (else the smallest other one), and
-    the merged stratum's fpc is set to inf. Ready for khaosat.stats (no `certainty` column).
+    the merged stratum's fpc is the sum of its frame units (inf if PPS). Ready for khaosat.stats
+    (no `certainty` column needed).
     """
     import pandas as pd
 
@@ -153,20 +154,33 @@ def _collapse(plan: Plan, table: dict, strata: dict, fpcs: dict) -> None:
     singles = sorted(h for h, members in psus.items() if len(members) == 1)
     if not singles or len(psus) < 2:
         return
-    merged: dict[str, str] = {}
+    parent = {h: h for h in psus}
+
+    def root(h: str) -> str:
+        while parent[h] != h:
+            h = parent[h]
+        return h
+
     for h in singles:
         head = h.split(" – ")[0]
         others = [g for g in psus if g != h]
         same = [g for g in others if g.split(" – ")[0] == head and len(psus[g]) > 1]
         target = (same or sorted(others, key=lambda g: (len(psus[g]) == 1, len(psus[g]), g)))[0]
-        merged[h] = target
-    for w in sampled:
-        h = w.stratum
-        if h in merged:
-            group = sorted({h, merged[h]})
-        elif h in merged.values():
-            group = sorted({h, *[s for s, t in merged.items() if t == h]})
-        else:
+        a, b = root(h), root(target)
+        if a != b:
+            parent[a] = b
+    groups: dict[str, list[str]] = {}
+    for h in psus:
+        groups.setdefault(root(h), []).append(h)
+    info = {st.label: st for st in plan.strata}
+    for members in groups.values():
+        if len(members) < 2:
             continue
-        strata[w.unit] = " + ".join(group)
-        fpcs[w.unit] = math.inf
+        label = " + ".join(sorted(members))
+        # An equal-probability group keeps an fpc: its frame units over the PSUs drawn.
+        srs = all(info[h].method == "srs" for h in members)
+        fpc = float(sum(info[h].units for h in members)) if srs else math.inf
+        for h in members:
+            for code in psus[h]:
+                strata[code] = label
+                fpcs[code] = fpc

@@ -68,6 +68,8 @@ def test_single_psu_strata_are_collapsed_for_variance(hy_frame, hy_design):
     assert "Hưng Yên – phường + Hưng Yên – xã" in set(sampled["stratum"])
     # fpc constant within each stratum (the stats engine requires it)
     assert (cols.groupby("stratum")["fpc"].nunique(dropna=False) == 1).all()
+    merged = cols.loc[cols["unit"] == "11980", "fpc"].iloc[0]
+    assert merged == 6 + 33  # frame units of the two merged equal-probability strata
     raw = design_columns(plan, units, ids, collapse_singletons=False)
     assert raw.loc[raw["unit"] == "11980", "fpc"].iloc[0] == 6  # N_h of Hưng Yên – phường
 
@@ -122,3 +124,18 @@ def test_planned_base_weight_is_weight_at_full_quota(hy_frame, hy_design):
     assert select(hy_frame, bigger, 2026).units[0].base_weight == pytest.approx(
         plan.units[0].base_weight / 2
     )
+
+
+def test_design_columns_are_accepted_by_the_stats_engine(hy_frame, hy_design):
+    stats_design = pytest.importorskip("khaosat.stats.design")
+    estimators = pytest.importorskip("khaosat.stats.estimators")
+    import numpy as np
+
+    plan = select(hy_frame, hy_design, 2026)
+    units, ids = hy_responses(plan)
+    cols = design_columns(plan, units, ids)
+    rng = np.random.default_rng(3)
+    cols["y"] = (rng.random(len(cols)) < 0.4).astype(int)
+    design = stats_design.Design(cols, strata="stratum", psu="psu", weight="weight", fpc="fpc")
+    est = estimators.mean(design, "y").estimates[0]
+    assert est.se > 0 and est.weighted_n == pytest.approx(104 + 2)
