@@ -19,6 +19,7 @@ urlpatterns = [
     path("surveys/", views.survey_list, name="survey_list"),
     path("surveys/<slug:code>/", views.survey_overview, name="survey_overview"),
     path("surveys/<slug:code>/units/<str:unit_code>/", views.unit_detail, name="unit_detail"),
+    path("jobs/<int:pk>/", views.job_status, name="job_status"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/new/", views.account_edit, name="account_new"),
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),

@@ -81,3 +81,10 @@ def response_factory(survey, questionnaire):
         )
 
     return make
+
+
+@pytest.fixture
+def job_of_coord_a(users, survey):
+    from khaosat.web.core.models import Job
+
+    return Job.objects.create(kind="test", created_by=users["coord_a"], survey=survey)

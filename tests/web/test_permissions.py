@@ -48,6 +48,18 @@ MATRIX = {
             "viewer": 403,
         },
     ),
+    "job_status": (
+        lambda f: {"pk": f["request"].getfixturevalue("job_of_coord_a").pk},
+        {
+            "anon": LOGIN,
+            "admin": 200,
+            "manager": 200,
+            "coord_a": 200,
+            "keyer_a": 404,
+            "coord_b": 404,
+            "viewer": 404,
+        },
+    ),
     "account_list": (lambda f: {}, STAFF_ONLY),
     "account_new": (lambda f: {}, STAFF_ONLY),
     "account_edit": (lambda f: {"pk": f["users"]["coord_a"].pk}, STAFF_ONLY),

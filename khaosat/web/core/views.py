@@ -203,3 +203,29 @@ def account_edit(request, pk=None):
         messages.success(request, _("Đã lưu tài khoản %(name)s.") % {"name": target.username})
         return redirect("account_list")
     return render(request, "core/account_edit.html", {"form": form, "target": target})
+
+
+@requires("survey.view")
+def job_status(request, pk):
+    """Progress of a background job, as JSON for polling (own jobs, or any for managers)."""
+    from django.http import JsonResponse
+
+    from khaosat.web.core.models import Job
+    from khaosat.web.core.scope import has_perm
+
+    j = get_object_or_404(Job, pk=pk)
+    if j.created_by_id != request.user.pk and not has_perm(request.user, "survey.manage"):
+        raise Http404()
+    return JsonResponse(
+        {
+            "id": j.pk,
+            "kind": j.kind,
+            "status": j.status,
+            "status_display": j.get_status_display(),
+            "done": j.done,
+            "total": j.total,
+            "percent": j.percent,
+            "message": j.message,
+            "result": j.result if j.status == Job.Status.DONE else None,
+        }
+    )

@@ -1,0 +1,260 @@
+"""Keyed entry and double entry (verify mode) on top of the door: passes, comparison,
+adjudication, next serial, per-keyer error rates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from khaosat.capture import serials as S
+from khaosat.capture.checks import prepare
+from khaosat.capture.double_entry import compare, keyer_rates, merge
+from khaosat.web.capture import door
+from khaosat.web.capture.models import Discrepancy, EntryPass
+from khaosat.web.core.models import AuditEvent, Response, Survey
+from khaosat.web.core.scope import visible_units
+
+
+def needs_second_entry(survey: Survey, serial: str) -> bool:
+    """Whether the survey's double-entry setting asks for a second pass of this serial."""
+    return S.needs_second_entry(
+        serial, survey.double_entry, survey.double_entry_share, salt=survey.code
+    )
+
+
+def next_free_serial(survey: Survey, serial: str) -> str:
+    """The next serial of the same unit after `serial` that has no response yet."""
+    unit, n = S.parse(serial)
+    taken = set(
+        Response.objects.filter(survey=survey, unit__code=unit, serial__startswith=f"{unit}-")
+        .values_list("serial", flat=True)
+    )
+    for k in range(n + 1, n + 10000):
+        s = S.make(unit, k)
+        if s not in taken:
+            return s
+    return S.make(unit, n + 1)
+
+
+def awaiting_second_pass(survey: Survey, user, limit: int = 200) -> list[str]:
+    """Serials in the user's units keyed once by someone else, due for a second pass."""
+    units = visible_units(user, survey)
+    out = []
+    qs = (
+        EntryPass.objects.filter(number=1, response__survey=survey, response__unit__in=units)
+        .exclude(keyer=user)
+        .exclude(response__entry_passes__number=2)
+        .select_related("response")
+        .order_by("response__serial")
+    )
+    for p in qs.iterator():
+        s = p.response.serial
+        if s and needs_second_entry(survey, s) and p.response.status == Response.Status.ENTERED:
+            out.append(s)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def check_serial(survey: Survey, serial: str, user, number: int) -> dict[str, Any]:
+    """Whether `serial` can be keyed now on pass `number`; DoorError with the reason if not."""
+    serial, unit = door.resolve_unit(survey, serial, None, user)
+    r = Response.objects.filter(survey=survey, serial=serial).first()
+    if number == 1:
+        if r is not None:
+            raise door.DoorError(
+                f"Số phiếu {serial} đã được nhập ({r.get_source_display().lower()}, "
+                f"{timezone.localtime(r.created_at):%d/%m/%Y %H:%M}). Gõ số phiếu khác.",
+                status=409,
+            )
+    else:
+        first = r and r.entry_passes.filter(number=1).first()
+        if first is None:
+            raise door.DoorError(
+                f"Số phiếu {serial} chưa được nhập lần 1: chưa thể nhập lần 2.", status=404
+            )
+        if first.keyer_id == user.pk:
+            raise door.DoorError(
+                f"Bạn đã nhập lần 1 phiếu {serial}; lần 2 phải do người khác nhập.", status=409
+            )
+        if r.entry_passes.filter(number=2).exists():
+            raise door.DoorError(f"Số phiếu {serial} đã được nhập lần 2.", status=409)
+    return {
+        "serial": serial,
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "double_entry": needs_second_entry(survey, serial),
+    }
+
+
+def save_pass(
+    survey: Survey,
+    serial: str,
+    raw: dict[str, Any],
+    user,
+    number: int,
+    *,
+    instance_id: str | None = None,
+    seconds: float | None = None,
+    keystrokes: int | None = None,
+) -> dict[str, Any]:
+    """Store pass 1 (through the door) or pass 2 (compared with pass 1). Idempotent."""
+    if number == 1:
+        with transaction.atomic():
+            res = door.submit(
+                survey=survey,
+                source=Response.Source.KEYED,
+                answers=raw,
+                user=user,
+                serial=serial,
+                instance_id=instance_id,
+                metadata={"pass": 1, "seconds": seconds, "keystrokes": keystrokes},
+            )
+            EntryPass.objects.get_or_create(
+                response=res.response,
+                number=1,
+                defaults={
+                    "answers": res.response.answers,
+                    "keyer": user,
+                    "seconds": seconds,
+                    "keystrokes": keystrokes,
+                },
+            )
+        r = res.response
+        return {
+            "serial": r.serial,
+            "created": res.created,
+            "status": r.status,
+            "double_entry": needs_second_entry(survey, r.serial),
+            "next_serial": next_free_serial(survey, r.serial),
+        }
+    serial, _unit = door.resolve_unit(survey, serial, None, user)
+    with transaction.atomic():
+        r = Response.objects.select_for_update().filter(survey=survey, serial=serial).first()
+        first = r and r.entry_passes.filter(number=1).first()
+        if first is None:
+            raise door.DoorError(f"Số phiếu {serial} chưa được nhập lần 1.", status=404)
+        if first.keyer_id == user.pk:
+            raise door.DoorError(
+                f"Bạn đã nhập lần 1 phiếu {serial}; lần 2 phải do người khác nhập.", status=409
+            )
+        rules = door.rules_for(r.questionnaire)
+        answers, problems = prepare(rules, raw)
+        if problems:
+            raise door.InvalidAnswers(problems)
+        second = r.entry_passes.filter(number=2).first()
+        if second is not None:
+            if second.keyer_id == user.pk and not compare(second.answers, answers):
+                return _pass2_result(survey, r, user)  # a retried save
+            raise door.DoorError(f"Số phiếu {serial} đã được nhập lần 2.", status=409)
+        EntryPass.objects.create(
+            response=r, number=2, answers=answers, keyer=user, seconds=seconds, keystrokes=keystrokes
+        )
+        order = [f.name for f in rules.fields]
+        mismatches = compare(first.answers, answers, order)
+        for m in mismatches:
+            Discrepancy.objects.create(response=r, variable=m.variable, first=m.first, second=m.second)
+        if not mismatches:
+            r.status = Response.Status.VERIFIED
+            r.save(update_fields=["status", "updated_at"])
+            AuditEvent.record(
+                "response.verify",
+                r,
+                user=user,
+                survey=survey,
+                unit=r.unit,
+                old={"status": Response.Status.ENTERED},
+                new={"status": Response.Status.VERIFIED},
+                reason="Nhập lần 2 trùng khớp với lần 1",
+            )
+    return _pass2_result(survey, r, user)
+
+
+def _pass2_result(survey: Survey, r: Response, user) -> dict[str, Any]:
+    n = r.discrepancies.count()
+    queue = [s for s in awaiting_second_pass(survey, user, limit=2) if s != r.serial]
+    return {
+        "serial": r.serial,
+        "status": r.status,
+        "mismatches": n,
+        "next_serial": queue[0] if queue else "",
+    }
+
+
+def adjudicate(r: Response, decisions: dict[str, Any], user, note: str = "") -> list[str]:
+    """Decide open discrepancies ({variable: chosen value}); verify when none is left.
+
+    Every decision is an audit event naming who decided. Returns the variables still open.
+    Raises door.InvalidAnswers when the final answers would break the questionnaire's rules.
+    """
+    rules = door.rules_for(r.questionnaire)
+    with transaction.atomic():
+        r = Response.objects.select_for_update().get(pk=r.pk)
+        open_ = {d.variable: d for d in r.discrepancies.filter(decided=False)}
+        first = r.entry_passes.get(number=1)
+        decided = {d.variable: d.value for d in r.discrepancies.filter(decided=True)}
+        typed: dict[str, Any] = {}
+        for var, raw in decisions.items():
+            if var not in open_:
+                continue
+            typed[var] = rules.questionnaire.coerce(var, raw) if raw not in (None, "") else None
+        final_decisions = {**decided, **typed}
+        remaining = [v for v in open_ if v not in typed]
+        if not remaining:
+            final, problems = prepare(rules, merge(first.answers, final_decisions))
+            if problems:
+                raise door.InvalidAnswers(problems)
+        now = timezone.now()
+        for var, value in typed.items():
+            d = open_[var]
+            d.decided, d.value, d.decided_by, d.decided_at, d.note = True, value, user, now, note
+            d.save()
+            AuditEvent.record(
+                "response.adjudicate",
+                r,
+                user=user,
+                survey=r.survey,
+                unit=r.unit,
+                old={"variable": var, "first": d.first, "second": d.second},
+                new={"variable": var, "value": value},
+                reason=note or "Phân xử chênh lệch nhập 2 lần",
+            )
+        if not remaining:
+            old_answers = r.answers
+            r.answers = final
+            r.status = Response.Status.VERIFIED
+            r.save(update_fields=["answers", "status", "updated_at"])
+            changed = door.diff_answers(old_answers, final, [f.name for f in rules.fields])
+            AuditEvent.record(
+                "response.verify",
+                r,
+                user=user,
+                survey=r.survey,
+                unit=r.unit,
+                old={"status": Response.Status.ENTERED, **{d["variable"]: d["old"] for d in changed}},
+                new={"status": Response.Status.VERIFIED, **{d["variable"]: d["new"] for d in changed}},
+                reason="Đã phân xử mọi chênh lệch nhập 2 lần",
+            )
+    return remaining
+
+
+def error_rates(survey: Survey, user) -> list[dict[str, Any]]:
+    """Per-keyer error rates over forms keyed twice whose final answers are settled."""
+    units = visible_units(user, survey)
+    passes = (
+        EntryPass.objects.filter(response__survey=survey, response__unit__in=units)
+        .filter(response__entry_passes__number=2)
+        .exclude(response__discrepancies__decided=False)
+        .select_related("response", "keyer")
+        .distinct()
+    )
+    rows = [
+        (p.keyer.username if p.keyer else "—", p.answers, p.response.answers)
+        for p in passes
+    ]
+    return [
+        {"keyer": k.keyer, "forms": k.forms, "fields": k.fields, "errors": k.errors, "rate": k.rate}
+        for k in keyer_rates(rows)
+    ]
