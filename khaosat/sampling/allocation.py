@@ -62,6 +62,8 @@ def allocate(
         under = [h for h in free if quotas[h] < min(use_min, caps[h])]
         if not over and not under:
             break
+        if len(over or under) == len(free) and not over:
+            break  # every stratum left is at the minimum: keep the proportional split
         for h in over or under:
             fixed[h] = caps[h] if over else min(use_min, caps[h])
             free.remove(h)

@@ -10,9 +10,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from khaosat.sampling.errors import FrameError, OptionalPackageMissing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SIZE_COLUMNS = ("population", "households", "voters", "cadres")
 UNIT_TYPES = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu", "tinh": "cấp tỉnh"}
@@ -114,7 +117,7 @@ class Frame:
             source=data.get("source", ""),
         )
 
-    def to_dataframe(self):  # -> pandas.DataFrame
+    def to_dataframe(self) -> pd.DataFrame:
         """The frame as a pandas DataFrame (one row per unit)."""
         import pandas as pd
 

@@ -6,9 +6,13 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from khaosat.sampling.errors import SamplingError
 from khaosat.sampling.plan import Plan, SelectedUnit
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SIZE_RULE = "size"
 RELATIVE_RULE = "relative"
@@ -103,7 +107,7 @@ def design_columns(
     ids: Sequence[str] | None = None,
     *,
     collapse_singletons: bool = True,
-):  # -> pandas.DataFrame
+) -> pd.DataFrame:
     """Columns unit, stratum, psu, weight, fpc for responses whose unit codes are `units`.
 
     Sampled units are the PSUs of their stratum; a certainty unit is a stratum of its own whose
