@@ -261,6 +261,12 @@ class Design:
             raise StatsError(f"Mảng có {len(arr)} giá trị nhưng dữ liệu có {self.n} dòng.")
         return arr[self._order]
 
+    def weights_in_input_order(self) -> np.ndarray:
+        """Current (possibly calibrated) weights in the row order of the input data."""
+        out = np.empty(self.n)
+        out[self._order] = self.weights
+        return out
+
     def degf(self, rows: np.ndarray | None = None) -> int:
         """Design degrees of freedom: PSUs minus strata among rows with nonzero weight."""
         inset = self.weights != 0

@@ -69,7 +69,9 @@ class Trend:
         ]
         for w, e in zip(self.waves, self.estimates, strict=True):
             lines.append(f"  {w}: {f(e.value)} (KTC: {f(e.ci_low)} – {f(e.ci_high)}, n = {e.n})")
-        for (w0, w1), c in zip(zip(self.waves, self.waves[1:]), self.changes, strict=True):
+        for (w0, w1), c in zip(
+            zip(self.waves, self.waves[1:], strict=False), self.changes, strict=True
+        ):
             mark = "thay đổi có ý nghĩa thống kê" if c.significant else "chưa có thay đổi rõ rệt"
             lines.append(f"  {w0} → {w1}: {mark} (p = {fmt_number(c.p_value, 3)})")
         if self.projection:
@@ -105,7 +107,7 @@ def trend(
                 e = Estimate("proportion", var, 0.0, 0.0, None, None, d.degf(), None, 0, category)
         waves.append(w)
         ests.append(e)
-    changes = [wave_difference(a, b, level) for a, b in zip(ests, ests[1:])]
+    changes = [wave_difference(a, b, level) for a, b in zip(ests, ests[1:], strict=False)]
     stat = "mean" if category is None else "proportion"
     proj, msg = None, None
     if len(ests) >= 3:
