@@ -19,6 +19,7 @@ khaosat/web/static/khaosat/charts.js for the dashboard. Spec keys:
 from __future__ import annotations
 
 import io
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,16 @@ def _wrap(text: str, width: int) -> str:
 
 def render_png(spec: dict[str, Any], dpi: int = 200, width_in: float = 6.3) -> bytes:
     """Draw a chart spec to PNG bytes (deterministic: no timestamps or version in the file)."""
+    key = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
+    return _render_cached(key, int(dpi), float(width_in))
+
+
+@lru_cache(maxsize=256)
+def _render_cached(key: str, dpi: int, width_in: float) -> bytes:
+    return _render(json.loads(key), dpi, width_in)
+
+
+def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -40,6 +40,8 @@ class Estimate:
 class TestResult:
     """A design-based test (Rao–Scott chi-square, difference of two estimates, …)."""
 
+    __test__ = False  # not a pytest class
+
     p_value: float
     statistic: float | None = None
     df: float | None = None

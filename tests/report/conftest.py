@@ -19,7 +19,9 @@ DK = "Không rõ / khó trả lời"
 
 def _list(name: str, labels: list[str], codes: list[int] | None = None) -> ChoiceList:
     codes = codes or list(range(1, len(labels) + 1))
-    return ChoiceList(name, [Choice(str(c), {VI: lab}) for c, lab in zip(codes, labels, strict=True)])
+    return ChoiceList(
+        name, [Choice(str(c), {VI: lab}) for c, lab in zip(codes, labels, strict=True)]
+    )
 
 
 def _q(name: str, type_: str, label: str, list_name: str | None = None) -> Question:
@@ -33,8 +35,25 @@ def make_questionnaire() -> Questionnaire:
         "res": _list("res", ["Xã", "Phường"]),
         "agree": _list("agree", [*L5_AGREE, DK], [1, 2, 3, 4, 5, 9]),
         "sat": _list("sat", [*L5_SAT, DK], [1, 2, 3, 4, 5, 9]),
-        "chan": _list("chan", ["Báo chí, phát thanh, truyền hình", "Loa truyền thanh cơ sở", "Mạng xã hội", "Họp thôn, tổ dân phố"]),
-        "f4": _list("f4", ["Rất thành công", "Thành công", "Bước đầu thành công", "Chưa thành công", "Khó đánh giá"]),
+        "chan": _list(
+            "chan",
+            [
+                "Báo chí, phát thanh, truyền hình",
+                "Loa truyền thanh cơ sở",
+                "Mạng xã hội",
+                "Họp thôn, tổ dân phố",
+            ],
+        ),
+        "f4": _list(
+            "f4",
+            [
+                "Rất thành công",
+                "Thành công",
+                "Bước đầu thành công",
+                "Chưa thành công",
+                "Khó đánh giá",
+            ],
+        ),
     }
     c7 = Group(
         name="c7",
@@ -47,22 +66,43 @@ def make_questionnaire() -> Questionnaire:
         ],
     )
     items = [
-        Group("a", {VI: "Thông tin chung"}, children=[
-            _q("a1", "select_one", "Giới tính", "sex"),
-            _q("a2", "select_one", "Nhóm tuổi", "age"),
-            _q("a6", "select_one", "Nơi ở hiện nay", "res"),
-        ]),
-        Group("b", {VI: "Nhận thức về mô hình chính quyền địa phương hai cấp"}, children=[
-            _q("b2", "select_multiple", "Kênh thông tin biết đến mô hình", "chan"),
-            _q("b3", "select_one", "Mức độ đồng tình với chủ trương sắp xếp", "agree"),
-        ]),
-        Group("c", {VI: "Thủ tục hành chính tại xã, phường"}, children=[
-            c7,
-            _q("c9", "select_one", "Mức độ hài lòng chung với việc giải quyết thủ tục hành chính", "sat"),
-        ]),
-        Group("f", {VI: "Niềm tin, đánh giá chung"}, children=[
-            _q("f4", "select_one", "Đánh giá chung kết quả sau một năm", "f4"),
-        ]),
+        Group(
+            "a",
+            {VI: "Thông tin chung"},
+            children=[
+                _q("a1", "select_one", "Giới tính", "sex"),
+                _q("a2", "select_one", "Nhóm tuổi", "age"),
+                _q("a6", "select_one", "Nơi ở hiện nay", "res"),
+            ],
+        ),
+        Group(
+            "b",
+            {VI: "Nhận thức về mô hình chính quyền địa phương hai cấp"},
+            children=[
+                _q("b2", "select_multiple", "Kênh thông tin biết đến mô hình", "chan"),
+                _q("b3", "select_one", "Mức độ đồng tình với chủ trương sắp xếp", "agree"),
+            ],
+        ),
+        Group(
+            "c",
+            {VI: "Thủ tục hành chính tại xã, phường"},
+            children=[
+                c7,
+                _q(
+                    "c9",
+                    "select_one",
+                    "Mức độ hài lòng chung với việc giải quyết thủ tục hành chính",
+                    "sat",
+                ),
+            ],
+        ),
+        Group(
+            "f",
+            {VI: "Niềm tin, đánh giá chung"},
+            children=[
+                _q("f4", "select_one", "Đánh giá chung kết quả sau một năm", "f4"),
+            ],
+        ),
         Group("g", {VI: "Ý kiến khác"}, children=[_q("g2", "text", "Điều chưa hài lòng nhất")]),
         Question(name="nhom", type="calculate", calculation="if(${a5}=1,1,2)"),
     ]
@@ -100,7 +140,12 @@ def make_data(n: int = 600, seed: int = 7) -> pd.DataFrame:
             "c7_3": l5([0.05, 0.1, 0.25, 0.4, 0.17, 0.03]),
             "f4": rng.choice([1, 2, 3, 4, 5], size=n, p=[0.2, 0.4, 0.3, 0.04, 0.06]),
             "g2": rng.choice(
-                ["Đi lại xa hơn", "Anh Nguyễn Văn Nam ở bộ phận một cửa hẹn nhiều lần, gọi 0912345678", "", None],
+                [
+                    "Đi lại xa hơn",
+                    "Anh Nguyễn Văn Nam ở bộ phận một cửa hẹn nhiều lần, gọi 0912345678",
+                    "",
+                    None,
+                ],
                 size=n,
             ),
             "nhom": nhom,
@@ -111,8 +156,12 @@ def make_data(n: int = 600, seed: int = 7) -> pd.DataFrame:
         }
     )
     # C9 related to C7 so key drivers have something to find.
-    sat = (df["c7_2"].isin([4, 5]).astype(int) + df["c7_3"].isin([4, 5]).astype(int))
-    df["c9"] = np.where(rng.uniform(size=n) < 0.25 + 0.3 * sat, rng.choice([4, 5], size=n), rng.choice([1, 2, 3, 9], size=n))
+    sat = df["c7_2"].isin([4, 5]).astype(int) + df["c7_3"].isin([4, 5]).astype(int)
+    df["c9"] = np.where(
+        rng.uniform(size=n) < 0.25 + 0.3 * sat,
+        rng.choice([4, 5], size=n),
+        rng.choice([1, 2, 3, 9], size=n),
+    )
     for k in range(1, 5):
         df[f"b2_{k}"] = (rng.uniform(size=n) < [0.6, 0.3, 0.5, 0.4][k - 1]).astype(float)
     df.loc[rng.uniform(size=n) < 0.05, [f"b2_{k}" for k in range(1, 5)]] = np.nan
@@ -140,5 +189,9 @@ def fast_settings() -> dict:
 def built(questionnaire, data, fast_settings):
     from khaosat.report.builder import SurveyInfo, build_report
 
-    survey = SurveyInfo(field_start=dt.date(2026, 6, 1), field_end=dt.date(2026, 6, 15), report_date=dt.date(2026, 7, 2))
+    survey = SurveyInfo(
+        field_start=dt.date(2026, 6, 1),
+        field_end=dt.date(2026, 6, 15),
+        report_date=dt.date(2026, 7, 2),
+    )
     return build_report(questionnaire, data, survey=survey, settings=fast_settings)

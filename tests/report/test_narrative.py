@@ -1,0 +1,103 @@
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from khaosat.report import narrative, vn
+from khaosat.report.model import Comparison, Driver, Estimate, TestResult
+
+NUM = re.compile(r"\d[\d.]*(?:,\d+)?")
+
+
+def numbers(text: str) -> list[str]:
+    return NUM.findall(text)
+
+
+def allowed(*ests: Estimate, tests: tuple[TestResult, ...] = ()) -> set[str]:
+    out = set()
+    for e in ests:
+        out.add(vn.fmt_pct_value(e.value))
+        if e.moe is not None:
+            out.add(vn.fmt_pct_value(e.moe))
+        out.add(vn.fmt_int(e.n))
+    for t in tests:
+        out.add(vn.fmt_num(t.p_value, 3))
+        out.add("0,001")  # "p < 0,001"
+    return out
+
+
+estimates = st.builds(
+    lambda v, m, n: Estimate(
+        value=v, ci_low=max(0.0, v - m), ci_high=min(1.0, v + m), se=m / 1.96, n=n
+    ),
+    st.floats(0.0, 1.0),
+    st.floats(0.001, 0.2),
+    st.integers(10, 5000),
+)
+
+
+def test_the_share_sentence_reads_as_in_the_brief():
+    e = Estimate(value=0.785, ci_low=0.753, ci_high=0.817, n=1200)
+    assert (
+        narrative.share_sentence(e, "đánh giá hài lòng hoặc rất hài lòng")
+        == "Có 78,5% ý kiến đánh giá hài lòng hoặc rất hài lòng (sai số ±3,2%)."
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(estimates)
+def test_share_sentence_numbers_come_from_the_estimate(e):
+    s = narrative.share_sentence(e, "đồng tình với chủ trương", with_n=True)
+    assert set(numbers(s)) <= allowed(e)
+    assert vn.fmt_pct(e.value) in s
+
+
+@settings(max_examples=200, deadline=None)
+@given(estimates)
+def test_quantified_sentence_uses_the_threshold_word(e):
+    s = narrative.quantified_sentence(e, "đồng tình với chủ trương")
+    assert set(numbers(s)) <= allowed(e)
+    assert s.lower().startswith(vn.quantifier(e.value))
+
+
+@settings(max_examples=200, deadline=None)
+@given(estimates, estimates, st.floats(0.0, 1.0))
+def test_a_difference_is_significant_only_when_p_is_below_alpha(a, b, p):
+    test = TestResult(p_value=p, method="t")
+    comp = Comparison("hài lòng", "nhóm đối tượng", ["cán bộ, đảng viên", "Nhân dân"], [a, b], test)
+    s = narrative.comparison_sentence(comp, alpha=0.05)
+    assert set(numbers(s)) <= allowed(a, b, tests=(test,))
+    if p < 0.05:
+        assert "có ý nghĩa thống kê" in s and narrative.NOT_SIGNIFICANT not in s
+        higher = "cán bộ, đảng viên" if a.value >= b.value else "Nhân dân"
+        assert s.index(higher) < s.index("cao hơn")
+    else:
+        assert narrative.NOT_SIGNIFICANT in s
+        assert "cao hơn" not in s
+
+
+def test_without_a_test_it_says_it_cannot_conclude():
+    e = Estimate(value=0.5, n=100)
+    comp = Comparison("hài lòng", "nơi ở", ["xã", "phường"], [e, e], None)
+    s = narrative.comparison_sentence(comp)
+    assert "chưa đủ dữ liệu" in s and "có ý nghĩa thống kê" not in s
+
+
+def test_drivers_name_only_significant_positive_associations():
+    ds = [
+        Driver("Thái độ của công chức", 2.5, 0.001),
+        Driver("Nơi chờ", 1.8, 0.2),
+        Driver("Phí", 0.7, 0.01),
+    ]
+    s = narrative.driver_sentence("sự hài lòng chung", ds)
+    assert "Thái độ của công chức" in s and "Nơi chờ" not in s and "Phí" not in s
+    assert "2,50" in s and "nhân quả" in s
+
+
+def test_wave_change_is_called_only_when_significant():
+    a = Estimate(value=0.6, se=0.02, n=800)
+    b = Estimate(value=0.66, se=0.02, n=800)
+    up = narrative.wave_sentence("hài lòng", ("đợt 1", a), ("đợt 2", b), TestResult(0.03))
+    flat = narrative.wave_sentence("hài lòng", ("đợt 1", a), ("đợt 2", b), TestResult(0.2))
+    assert "tăng có ý nghĩa thống kê" in up
+    assert narrative.NOT_SIGNIFICANT in flat and "tăng" not in flat
