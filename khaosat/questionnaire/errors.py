@@ -50,3 +50,20 @@ class XFormConversionError(QuestionnaireError):
 
 class CoercionError(QuestionnaireError, ValueError):
     """A raw answer cannot be turned into the value type of its question."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding of the checker: level 'error' or 'warning', Vietnamese message, place."""
+
+    level: str
+    message: str
+    place: Place | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """True for errors (a form with an error is refused)."""
+        return self.level == "error"
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}" if self.place else self.message
