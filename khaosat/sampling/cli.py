@@ -100,8 +100,10 @@ def frame_cmd(
         write_frame(frame, output, header=header)
     except SamplingError as exc:
         _fail(exc)
+    extra = f", {counts['dac_khu']} đặc khu" if counts["dac_khu"] else ""
     console.print(
-        f"Đã ghi {len(frame)} đơn vị ({counts['xa']} xã, {counts['phuong']} phường) vào {output}."
+        f"Đã ghi {len(frame)} đơn vị ({counts['xa']} xã, {counts['phuong']} phường{extra}) "
+        f"vào {output}."
     )
 
 
@@ -258,7 +260,10 @@ def precision_cmd(
     units: int = typer.Option(20, "--units", help="Không có PLAN: số đơn vị (cụm) được chọn."),
     quota: int = typer.Option(45, "--quota", help="Không có PLAN: số phiếu mỗi cụm."),
     certainty_forms: int = typer.Option(
-        100, "--certainty-forms", help="Không có PLAN: phiếu ở đơn vị chọn chắc chắn."
+        100, "--certainty-forms", help="Không có PLAN: tổng số phiếu ở các đơn vị chọn chắc chắn."
+    ),
+    certainty_units: int = typer.Option(
+        2, "--certainty-units", help="Không có PLAN: số đơn vị chọn chắc chắn."
     ),
     target: float = typer.Option(
         None, "--target", help="Biên sai số mục tiêu (ví dụ 0.04) để tính cỡ mẫu cần."
@@ -279,7 +284,12 @@ def precision_cmd(
             r = 0.05 if rho is None else rho
             rows = [
                 simple_precision(
-                    units, quota, certainty_forms=certainty_forms, rho=r, confidence=confidence
+                    units,
+                    quota,
+                    certainty_forms=certainty_forms,
+                    certainty_units=certainty_units,
+                    rho=r,
+                    confidence=confidence,
                 )
             ]
             m = quota

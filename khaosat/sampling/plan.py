@@ -167,9 +167,17 @@ def resolve_method(frame: Frame, design: Design) -> tuple[str, str]:
     if design.method == "pps":
         if not size or size not in frame.columns:
             raise DesignError(f"Chọn PPS cần cột quy mô '{size}' trong khung mẫu.")
-        places = [f"{frame.places[i]} (mã {frame.rows[i]['code']})" for i in missing[:10]]
+        places = [
+            f"{frame.places[i]}, cột {size}: trống (mã {frame.rows[i]['code']})"
+            for i in missing[:10]
+        ]
+        if len(missing) > 10:
+            places.append(f"… và {len(missing) - 10} đơn vị khác.")
         raise FrameError(
-            [f"Chọn PPS theo cột '{size}': thiếu quy mô ở {len(missing)} đơn vị. Bổ sung tại:"]
+            [
+                f"Chọn PPS theo cột '{size}': thiếu quy mô ở {len(missing)} đơn vị. Nhập quy mô "
+                "(khaosat sample sizes) hoặc chọn --method srs. Chỗ thiếu:"
+            ]
             + places
         )
     if not size:

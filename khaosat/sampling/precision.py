@@ -137,15 +137,17 @@ def simple_precision(
     quota: int = 45,
     *,
     certainty_forms: int = 0,
+    certainty_units: int = 1,
     rho: float = 0.05,
     weighting_effect: float = 1.0,
     p: float = 0.5,
     confidence: float = 0.95,
 ) -> PrecisionRow:
-    """Expected margin for `units` clusters of `quota` plus unclustered certainty forms."""
-    parts = [(quota, quota, 1.0)] * units + (
-        [(certainty_forms, None, 1.0)] if certainty_forms else []
-    )
+    """Expected margin for `units` clusters of `quota` plus unclustered certainty-unit forms."""
+    parts = [(quota, quota, 1.0)] * units
+    if certainty_forms:
+        k = max(certainty_units, 1)
+        parts += [(certainty_forms / k, None, 1.0)] * k
     row = _row("Toàn bộ mẫu", parts, rho, p, confidence)
     row.weighting_effect = weighting_effect
     row.margin = margin_of_error(row.respondents, row.deff, p, confidence)
