@@ -40,6 +40,16 @@ class _Greg:
     w: np.ndarray  # g * sqrt(w0)
 
 
+def _codes(x: Any) -> tuple[np.ndarray, list[Any]]:
+    """Sorted integer codes of a column (text comparison when types are mixed)."""
+    ser = pd.Series(np.asarray(x))
+    try:
+        codes, labels = pd.factorize(ser, sort=True)
+    except TypeError:
+        codes, labels = pd.factorize(ser.astype(str), sort=True)
+    return codes.astype(np.int64), list(labels)
+
+
 class Design:
     """A complex survey design built once from a data frame (like R's svydesign)."""
 
@@ -125,16 +135,21 @@ class Design:
         if f2 is not None:
             f2 = np.asarray(f2, dtype=float)
 
+        # Integer codes per design column (sorted labels; mixed types compared as text).
+        s_code, s_lab = _codes(s)
+        p_code, _ = _codes(p)
+        q_code = _codes(q)[0] if q is not None else None
+        s_lab = [str(x) for x in s_lab]
         # Certainty units: their own stratum, respondents as sampling units (stage 1).
-        s = np.asarray(s, dtype=object)
-        p = np.asarray(p, dtype=object)
         if cert is not None:
             c = np.asarray(cert).astype(bool)
             if c.any():
-                s = s.copy()
-                p = p.copy()
-                s[c] = np.array([f"__chac_chan__{v}" for v in p[c]], dtype=object)
-                p[c] = rowid[c]
+                cu_code, cu_lab = _codes(np.asarray(p)[c])
+                s_code = s_code.copy()
+                s_code[c] = len(s_lab) + cu_code
+                s_lab = s_lab + [f"{u} (chọn chắc chắn)" for u in cu_lab]
+                p_code = p_code.copy()
+                p_code[c] = p_code.max() + 1 + np.arange(int(c.sum()))
                 if f1 is not None:
                     f1 = f1.copy()
                     # the unit's population (fpc2) becomes the stage-1 fpc; none -> with replacement
@@ -144,18 +159,19 @@ class Design:
                         f2[c] = 1.0
                     else:
                         f1[c] = np.inf
-                if q is not None:
-                    q = np.asarray(q, dtype=object).copy()
-                    q[c] = rowid[c]
+                if q_code is not None:
+                    q_code = q_code.copy()
+                    q_code[c] = 0
         self.two_stage = two_stage
-
-        keys = pd.DataFrame({"s": pd.Series(s).astype(str), "p": pd.Series(p).astype(str)})
-        s_code = keys.groupby("s", sort=True).ngroup().to_numpy()
-        psu_code = keys.groupby(["s", "p"], sort=True).ngroup().to_numpy()
-        self.stratum_labels = np.array(sorted(keys["s"].unique()), dtype=object)
+        used, s_code = np.unique(s_code, return_inverse=True)
+        s_code = s_code.ravel()
+        self.stratum_labels = np.array(s_lab, dtype=object)[used]
+        psu_code = np.unique(s_code * (int(p_code.max()) + 1) + p_code, return_inverse=True)[1]
+        psu_code = psu_code.ravel()
         if two_stage:
-            keys["q"] = pd.Series(np.asarray(q, dtype=object)).astype(str)
-            unit_code = keys.groupby(["s", "p", "q"], sort=True).ngroup().to_numpy()
+            unit_code = np.unique(
+                psu_code * (int(q_code.max()) + 1) + q_code, return_inverse=True
+            )[1].ravel()
         else:
             unit_code = psu_code
         order = np.argsort(unit_code, kind="stable")
