@@ -341,7 +341,7 @@ def calc_value(v: X.Value) -> Any:
         return int(v) if v.is_integer() and abs(v) < 2**53 else v
     if v == "":
         return None
-    return code_value(v) if re.fullmatch(r"-?\d+", v) else v
+    return code_value(v) if re.fullmatch(r"-?[0-9]+", v) else v
 
 
 def compile_logic(q: Questionnaire | FormLogic) -> FormLogic:

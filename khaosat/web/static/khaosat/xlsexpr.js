@@ -434,7 +434,72 @@
     return Array.from(out);
   }
 
+  // ---- form walk (mirror of khaosat.questionnaire.validate.FormLogic.walk) -------------
+
+  // Stored value of a calculation result (validate.calc_value).
+  function calcValue(v) {
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return null;
+      return v;
+    }
+    if (v === "") return null;
+    if (/^-?[0-9]+$/.test(v) && !/^-?0[0-9]/.test(v)) return parseInt(v, 10);
+    return v;
+  }
+
+  function exprValue(item, value) {
+    if (value === null || value === undefined) return "";
+    if (item && item.select) {
+      return Array.isArray(value) ? value.map(codeText).join(" ") : codeText(value);
+    }
+    return xpathValue(value);
+  }
+
+  /**
+   * Relevance of every item and the calculations, in form order, as a person fills the form:
+   * an item that is not relevant has its answer cleared before later items are evaluated.
+   * `logic` is validate.logic_json(questionnaire); answers as stored (codes).
+   * Returns {relevant: {name: bool}, calculations: {name: value}, values: {name: exprValue}}.
+   */
+  function walk(logic, answers, opts) {
+    const o = opts || {};
+    const today = todayText(o.today);
+    const byName = {};
+    logic.items.forEach(function (it) {
+      byName[it.name] = it;
+    });
+    const values = {};
+    Object.keys(answers || {}).forEach(function (k) {
+      values[k] = exprValue(byName[k], answers[k]);
+    });
+    const relevant = {};
+    const calculations = {};
+    const ctx = { values: values, current: null, today: today, choice: null };
+    logic.items.forEach(function (it) {
+      let ok = it.groups.every(function (g) {
+        return relevant[g] !== false;
+      });
+      if (ok && it.relevant) ok = toBoolean(ev(it.relevant, ctx));
+      relevant[it.name] = ok;
+      if (it.kind === "group") return;
+      if (it.calculation) {
+        const v = ok ? calcValue(ev(it.calculation, ctx)) : null;
+        if (v === null) delete values[it.name];
+        else {
+          calculations[it.name] = v;
+          values[it.name] = exprValue(it, v);
+        }
+      } else if (!ok) {
+        delete values[it.name];
+      }
+    });
+    return { relevant: relevant, calculations: calculations, values: values };
+  }
+
   const api = {
+    walk: walk,
+    calcValue: calcValue,
     evaluate: evaluate,
     evaluateBool: evaluateBool,
     references: references,
