@@ -153,7 +153,7 @@ def public_data(df: pd.DataFrame) -> pd.DataFrame:
     """The data set as released: open-ended texts scrubbed of names, phones, ID numbers, e-mails."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: scrub_text(v) if isinstance(v, str) else v)
     return out
 

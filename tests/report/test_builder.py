@@ -1,0 +1,135 @@
+import re
+
+import pandas as pd
+import pytest
+
+from khaosat.report import vn
+from khaosat.report.builder import build_report
+from khaosat.report.errors import ReportError
+
+from .conftest import make_data, make_questionnaire
+
+
+def texts(built, kind=None):
+    return [b.text for b in built.doc.blocks if kind is None or b.kind == kind]
+
+
+def test_it_has_sections_one_to_five_and_the_appendices(built):
+    heads = texts(built, "heading1")
+    assert [h.split(".")[0] for h in heads[:5]] == ["I", "II", "III", "IV", "V"]
+    assert heads[5].startswith("PHỤ LỤC 1") and heads[6].startswith("PHỤ LỤC 2")
+
+
+def test_section_one_discloses_method_and_precision(built):
+    body = " ".join(texts(built, "paragraph")) + " ".join(
+        " ".join(b.items or []) for b in built.doc.blocks if b.kind == "bullets"
+    )
+    for needle in (
+        "Thời gian khảo sát: từ ngày 01/06/2026 đến ngày 15/06/2026",
+        "deff",
+        "sai số tối đa",
+        "gia quyền",
+        "Cơ quan chủ trì",
+    ):
+        assert needle in body
+    units = next(b for b in built.doc.blocks if b.kind == "rows" and "Phát ra" in b.rows[0])
+    assert units.rows[-1][1] == "Tổng cộng" and units.rows[-1][4] == vn.fmt_int(len(built.data))
+
+
+def test_sentence_numbers_match_the_tables(built):
+    """Each 'Về …, đa số ý kiến (x%, sai số ±y%)' sentence quotes an estimate computed on the data."""
+    from khaosat.report.backend import FallbackEstimator
+    from khaosat.report.builder import _binary
+
+    est = FallbackEstimator()
+    found = 0
+    for text in texts(built, "paragraph"):
+        m = re.search(r"\(([\d,]+)%, sai số ±([\d,]+)%\) chọn “(.+?)”", text)
+        if not m or "mức độ đồng tình" not in text:
+            continue
+        e = est.proportions(built.data, _binary(built.data, "b3", (4, 5)), [1])[0]
+        assert m.group(1) == vn.fmt_pct_value(e.value)
+        assert m.group(2) == vn.fmt_pct_value(e.moe)
+        found += 1
+    assert found == 1
+
+
+def test_the_b3_table_and_its_sentence_agree(built):
+    t = built.tables["b3"][0]
+    by_code = dict(zip(t.row_codes, t.column(0), strict=True))
+    positive = by_code[4].value + by_code[5].value
+    sentence = next(
+        s for s in texts(built, "paragraph") if "mức độ đồng tình" in s and "sai số" in s
+    )
+    assert vn.fmt_pct(positive) in sentence
+
+
+def test_comparisons_use_the_test_result(built):
+    comps = [s for s in texts(built, "paragraph") if s.startswith("Tỷ lệ đánh giá tích cực")]
+    assert comps
+    for s in comps:
+        p = re.search(r"p (?:=|<) ([\d,]+)", s)
+        assert p
+        value = vn.parse_num(p.group(1))
+        if "p <" in s or value < 0.05:
+            assert "khác biệt có ý nghĩa thống kê" in s and "không có khác biệt" not in s
+        else:
+            assert "không có khác biệt có ý nghĩa thống kê" in s
+
+
+def test_quotes_are_scrubbed(built):
+    quotes = [
+        i
+        for b in built.doc.blocks
+        if b.kind == "bullets"
+        for i in (b.items or [])
+        if i.startswith("“")
+    ]
+    assert quotes
+    assert not any("Nguyễn Văn Nam" in q or "0912345678" in q for q in quotes)
+
+
+def test_suppressed_cells_do_not_reach_charts():
+    df = make_data(n=300, seed=11)
+    df.loc[df.index[:4], "a6"] = 2
+    df.loc[df.index[4:], "a6"] = 1  # only 4 people live in a phường
+    built = build_report(make_questionnaire(), df, settings={"chart": {"dpi": 40}})
+    comp = built.tables["so_sanh_a6"][0]
+    assert 1 in comp.suppressed_cols
+    grouped = next(
+        c
+        for c in built.charts
+        if c["type"] == "grouped" and "người ở phường" in " ".join(c["series"]).lower()
+    )
+    assert all(v is None for v in grouped["values"][1])
+    sentences = [s for s in texts(built) if "người ở phường" in s]
+    assert not sentences  # no sentence quotes a group of 4
+
+
+def test_same_input_same_manifest_and_bytes(questionnaire, data, fast_settings):
+    from khaosat.report.docx_writer import write_docx
+
+    a = build_report(questionnaire, data, settings=fast_settings)
+    b = build_report(questionnaire, data.copy(), settings=fast_settings)
+    assert a.manifest == b.manifest
+    assert write_docx(a.doc) == write_docx(b.doc)
+    c = build_report(
+        questionnaire, data.assign(b3=data["b3"].iloc[::-1].to_numpy()), settings=fast_settings
+    )
+    assert c.manifest["data_sha256"] != a.manifest["data_sha256"]
+
+
+def test_waves_produce_trend_sentences(questionnaire, fast_settings):
+    w1 = make_data(n=400, seed=1)
+    w2 = make_data(n=400, seed=2)
+    built = build_report(
+        questionnaire, w2, settings=fast_settings, waves=[("đợt I", w1), ("đợt II", w2)]
+    )
+    iv = texts(built)
+    i = next(k for k, t in enumerate(iv) if t.startswith("IV."))
+    assert any("đợt I là" in t for t in iv[i : i + 10])
+
+
+def test_no_data_is_a_clear_error(questionnaire):
+    with pytest.raises(ReportError, match="Chưa có phiếu hợp lệ"):
+        build_report(questionnaire, pd.DataFrame())
