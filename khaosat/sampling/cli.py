@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -52,7 +53,7 @@ def vi_percent(x: float, decimals: int = 1) -> str:
 
 
 def _fail(exc: SamplingError) -> None:
-    err.print(f"[bold red]Lỗi:[/] {exc.message}", highlight=False)
+    err.print(f"[bold red]Lỗi:[/] {escape(exc.message)}", highlight=False)
     raise typer.Exit(2)
 
 
