@@ -449,3 +449,15 @@ def read_plan(path: str | Path) -> Plan:
 def is_finite(x: float | None) -> bool:
     """True for a real number (not None, not NaN)."""
     return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def load_survey_inputs(survey_dir: str | Path) -> tuple[Frame, Design]:
+    """The frame and default design of a survey folder (design.toml and the frame it names)."""
+    from khaosat.sampling.design import design_frame_path, load_design
+    from khaosat.sampling.frame import read_frame
+
+    design_path = Path(survey_dir) / "design.toml"
+    design = load_design(design_path)
+    frame_path = design_frame_path(design_path) or Path(survey_dir) / "frame.csv"
+    frame = read_frame(frame_path, size_columns=[design.size] if design.size else ())
+    return frame, design

@@ -169,3 +169,13 @@ def test_plan_csv_records_seed(tmp_path, hy_frame, hy_design):
     rows = list(csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#")))
     assert len(rows) == 22 and sum(int(r["quota"]) for r in rows) == 1000
     assert {"stratum", "selection_order", "pi", "weight", "quota"} <= set(rows[0])
+
+
+def test_survey_folder_inputs_give_the_default_plan(hy_frame, hy_design):
+    from khaosat.sampling import load_survey_inputs
+
+    from .conftest import SURVEY
+
+    frame, design = load_survey_inputs(SURVEY)
+    assert frame.rows == hy_frame.rows and design == hy_design
+    assert select(frame, design, 2026).codes() == select(hy_frame, hy_design, 2026).codes()
