@@ -28,8 +28,9 @@ def next_free_serial(survey: Survey, serial: str) -> str:
     """The next serial of the same unit after `serial` that has no response yet."""
     unit, n = S.parse(serial)
     taken = set(
-        Response.objects.filter(survey=survey, unit__code=unit, serial__startswith=f"{unit}-")
-        .values_list("serial", flat=True)
+        Response.objects.filter(
+            survey=survey, unit__code=unit, serial__startswith=f"{unit}-"
+        ).values_list("serial", flat=True)
     )
     for k in range(n + 1, n + 10000):
         s = S.make(unit, k)
@@ -150,12 +151,19 @@ def save_pass(
                 return _pass2_result(survey, r, user)  # a retried save
             raise door.DoorError(f"Số phiếu {serial} đã được nhập lần 2.", status=409)
         EntryPass.objects.create(
-            response=r, number=2, answers=answers, keyer=user, seconds=seconds, keystrokes=keystrokes
+            response=r,
+            number=2,
+            answers=answers,
+            keyer=user,
+            seconds=seconds,
+            keystrokes=keystrokes,
         )
         order = [f.name for f in rules.fields]
         mismatches = compare(first.answers, answers, order)
         for m in mismatches:
-            Discrepancy.objects.create(response=r, variable=m.variable, first=m.first, second=m.second)
+            Discrepancy.objects.create(
+                response=r, variable=m.variable, first=m.first, second=m.second
+            )
         if not mismatches:
             r.status = Response.Status.VERIFIED
             r.save(update_fields=["status", "updated_at"])
@@ -233,8 +241,14 @@ def adjudicate(r: Response, decisions: dict[str, Any], user, note: str = "") -> 
                 user=user,
                 survey=r.survey,
                 unit=r.unit,
-                old={"status": Response.Status.ENTERED, **{d["variable"]: d["old"] for d in changed}},
-                new={"status": Response.Status.VERIFIED, **{d["variable"]: d["new"] for d in changed}},
+                old={
+                    "status": Response.Status.ENTERED,
+                    **{d["variable"]: d["old"] for d in changed},
+                },
+                new={
+                    "status": Response.Status.VERIFIED,
+                    **{d["variable"]: d["new"] for d in changed},
+                },
                 reason="Đã phân xử mọi chênh lệch nhập 2 lần",
             )
     return remaining
@@ -250,11 +264,15 @@ def error_rates(survey: Survey, user) -> list[dict[str, Any]]:
         .select_related("response", "keyer")
         .distinct()
     )
-    rows = [
-        (p.keyer.username if p.keyer else "—", p.answers, p.response.answers)
-        for p in passes
-    ]
+    rows = [(p.keyer.username if p.keyer else "—", p.answers, p.response.answers) for p in passes]
     return [
-        {"keyer": k.keyer, "forms": k.forms, "fields": k.fields, "errors": k.errors, "rate": k.rate}
+        {
+            "keyer": k.keyer,
+            "forms": k.forms,
+            "fields": k.fields,
+            "errors": k.errors,
+            "rate": k.rate,
+            "percent": round(100 * k.rate, 1),
+        }
         for k in keyer_rates(rows)
     ]
