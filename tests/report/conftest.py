@@ -122,7 +122,8 @@ def make_data(n: int = 600, seed: int = 7) -> pd.DataFrame:
     units = [f"{12400 + k}" for k in range(12)]
     unit = rng.choice(units, size=n)
     stratum = np.where(np.isin(unit, units[:6]), "HY", "TB")
-    weight = np.where(stratum == "HY", 1.0, 1.6) * rng.uniform(0.8, 1.2, size=n)
+    # Weights as inverse inclusion probabilities: about 800 adults per respondent.
+    weight = np.where(stratum == "HY", 700.0, 1100.0) * rng.uniform(0.8, 1.2, size=n)
     nhom = rng.choice([1, 2], size=n, p=[0.35, 0.65])
 
     def l5(p: list[float]) -> np.ndarray:

@@ -38,10 +38,10 @@ def test_section_one_discloses_method_and_precision(built):
 
 def test_sentence_numbers_match_the_tables(built):
     """Each 'Về …, đa số ý kiến (x%, sai số ±y%)' sentence quotes an estimate computed on the data."""
-    from khaosat.report.backend import FallbackEstimator
+    from khaosat.report.backend import get_estimator
     from khaosat.report.builder import _binary
 
-    est = FallbackEstimator()
+    est = get_estimator()
     found = 0
     for text in texts(built, "paragraph"):
         m = re.search(r"\(([\d,]+)%, sai số ±([\d,]+)%\) chọn “(.+?)”", text)
