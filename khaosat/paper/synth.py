@@ -38,10 +38,6 @@ def render_pdf(
 
 def random_answers(layout: FormLayout, rng: np.random.Generator) -> dict[str, Any]:
     """Random valid answers (codes) that follow the layout's skip logic and limits."""
-    try:  # the questionnaire simulator, when present, gives realistic answers
-        from khaosat.questionnaire import simulate  # noqa: F401
-    except ImportError:
-        pass
     answers: dict[str, Any] = {}
     for var, info in layout.questions.items():
         if info.kind == "write" or not info.codes:
@@ -62,6 +58,30 @@ def random_answers(layout: FormLayout, rng: np.random.Generator) -> dict[str, An
                 answers[var] = value
                 break
     return answers
+
+
+def markable(layout: FormLayout, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an answer dict that paper carries as marks (select questions with boxes)."""
+    out = {}
+    for var, info in layout.questions.items():
+        if info.kind in ("one", "multi") and var in answers and answers[var] not in (None, []):
+            out[var] = answers[var]
+    return out
+
+
+def answer_sets(
+    layout: FormLayout, n: int, seed: int, questionnaire: Any = None
+) -> list[dict[str, Any]]:
+    """`n` answer dicts to fill forms with: the questionnaire simulator when available."""
+    if questionnaire is not None:
+        try:
+            from khaosat.questionnaire.simulate import simulate
+
+            return [markable(layout, r.answers) for r in simulate(questionnaire, n, seed)]
+        except ImportError:
+            pass
+    rng = np.random.default_rng(seed)
+    return [random_answers(layout, rng) for _ in range(n)]
 
 
 @dataclass

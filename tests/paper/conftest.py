@@ -119,3 +119,31 @@ def mini_questionnaire(version: str = "2026.1") -> Questionnaire:
 @pytest.fixture(scope="session")
 def mini() -> Questionnaire:
     return mini_questionnaire()
+
+
+@pytest.fixture(scope="session")
+def mini_layout(mini):
+    from khaosat.paper.layout import compute_layout
+
+    return compute_layout(mini)
+
+
+@pytest.fixture(scope="session")
+def mini_batch(mini_layout):
+    """Four printed forms of the mini questionnaire (unit 12427), rendered clean at 200 dpi."""
+    import io
+
+    from khaosat.paper import synth
+    from khaosat.paper.printing import COVER_PAGES, print_forms
+
+    buf = io.BytesIO()
+    res = print_forms(mini_layout, "12427", 4, buf)
+    images = synth.render_pdf(buf.getvalue(), 200)
+    per_form = {
+        s: images[
+            COVER_PAGES + k * mini_layout.page_count : COVER_PAGES
+            + (k + 1) * mini_layout.page_count
+        ]
+        for k, s in enumerate(res.serials)
+    }
+    return {"pdf": buf.getvalue(), "result": res, "images": images, "forms": per_form}
