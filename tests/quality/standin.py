@@ -4,6 +4,7 @@ used where the real anket.xlsx / simulator are not needed or not yet there."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from khaosat.questionnaire.model import Choice, ChoiceList, Group, Question, Questionnaire
 
@@ -117,6 +118,18 @@ def respondent(rng: random.Random, lean: float = 0.0) -> dict:
     if rng.random() < 0.3:
         ans["g1"] = "Ý kiến khác"
     return ans
+
+
+ANKET = Path(__file__).resolve().parents[2] / "surveys" / "hung-yen-2026" / "anket.xlsx"
+
+
+def load_anket() -> Questionnaire:
+    """The real Anket when surveys/hung-yen-2026/anket.xlsx exists, else the stand-in."""
+    if ANKET.exists():
+        from khaosat.questionnaire.xlsform import read_xlsform
+
+        return read_xlsform(ANKET)
+    return anket()
 
 
 def units(n_units: int = 22, per_unit: int = 45) -> list[tuple[str, int]]:

@@ -8,21 +8,23 @@ import random
 import pytest
 
 from khaosat.quality.checks import ResponseRecord, check_survey
-from tests.quality.standin import anket, respondent
+from khaosat.questionnaire.simulate import simulate
+from tests.quality.standin import load_anket
 
 SERIOUS = {"error", "warning"}
 
 
 def plant(seed: int):
     rng = random.Random(seed)
+    q = load_anket()
+    sims = iter(simulate(q, 1000, seed=seed))
     plan = [(f"P{i:02d}", 45) for i in range(1, 21)] + [("T01", 50), ("T02", 50)]
     recs: list[ResponseRecord] = []
     for unit, n in plan:
         for k in range(1, n + 1):
             serial = f"{unit}-{k:04d}"
-            recs.append(
-                ResponseRecord(key=serial, unit=unit, serial=serial, answers=respondent(rng))
-            )
+            answers = next(sims).answers
+            recs.append(ResponseRecord(key=serial, unit=unit, serial=serial, answers=answers))
     assert len(recs) == 1000
     planted: dict[str, set[str]] = {
         "duplicate_serial": set(),
@@ -57,13 +59,13 @@ def plant(seed: int):
         else:
             r.answers = {**r.answers, "e2": 1, "e3": 42}
         planted["constraint"].add(r.key)
-    return recs, planted, same_unit
+    return q, recs, planted, same_unit
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_every_planted_problem_is_flagged_and_clean_forms_rarely(seed):
-    recs, planted, same_unit = plant(seed)
-    flags = check_survey(anket(), recs)
+    q, recs, planted, same_unit = plant(seed)
+    flags = check_survey(q, recs)
     by_rule: dict[str, set[str]] = {}
     for f in flags:
         by_rule.setdefault(f.rule, set()).add(f.key if f.key else f"unit:{f.unit}")

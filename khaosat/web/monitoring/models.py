@@ -1,0 +1,89 @@
+"""Monitoring records: quality flags of responses and units, and check rules written in the app.
+
+Flags are derived data: `services.flag_response` replaces a response's own flags whenever its
+answers are stored or changed; `services.recheck_survey` replaces all of a survey's flags.
+Reviewer decisions live on the Response (status, reject_reason) and in the audit log.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khaosat.quality.flags import ERROR, INFO, RULES, WARNING
+from khaosat.web.core.models import Response, Survey, Unit
+
+
+class Severity(models.TextChoices):
+    ERROR = ERROR, _("Lỗi")
+    WARNING = WARNING, _("Cần xem")
+    INFO = INFO, _("Lưu ý")
+
+
+class QualityFlag(models.Model):
+    """One finding of a quality rule on a response (or, with response NULL, on a unit)."""
+
+    class Origin(models.TextChoices):
+        RESPONSE = "response", _("Khi nhận phiếu")
+        SURVEY = "survey", _("Kiểm tra toàn bộ")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="quality_flags")
+    response = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.CASCADE, related_name="quality_flags"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="quality_flags"
+    )
+    rule = models.CharField(_("quy tắc"), max_length=64)
+    severity = models.CharField(_("mức độ"), max_length=16, choices=Severity)
+    fields = models.JSONField(_("câu liên quan"), default=list, blank=True)
+    why = models.TextField(_("lý do"))
+    related = models.JSONField(default=list, blank=True)
+    origin = models.CharField(max_length=16, choices=Origin, default=Origin.RESPONSE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["survey", "response", "rule", "id"]
+        indexes = [
+            models.Index(fields=["survey", "severity"]),
+            models.Index(fields=["survey", "rule"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.response or self.unit}"
+
+    @property
+    def title(self) -> str:
+        r = RULES.get(self.rule)
+        return r.title if r else self.rule
+
+    @property
+    def explanation(self) -> str:
+        r = RULES.get(self.rule)
+        return r.explanation if r else ""
+
+
+class CheckRule(models.Model):
+    """A cross-question rule a manager writes in the app: an expression that must hold."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="check_rules")
+    name = models.SlugField(_("tên quy tắc"), max_length=64)
+    expression = models.TextField(_("biểu thức phải đúng"))
+    message = models.TextField(_("giải thích khi không thỏa"), blank=True)
+    severity = models.CharField(
+        _("mức độ"), max_length=16, choices=Severity, default=Severity.WARNING
+    )
+    active = models.BooleanField(_("đang dùng"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["survey", "name"]
+        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="check_rule_name")]
+
+    def __str__(self) -> str:
+        return self.name

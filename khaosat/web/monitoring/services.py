@@ -1,0 +1,355 @@
+"""Monitoring work on the database: flags, review decisions, progress and dispositions.
+
+Views stay thin and call these; the arithmetic and the checks are in khaosat.quality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from khaosat.quality import progress as P
+from khaosat.quality.checks import (
+    CheckConfig,
+    CheckContext,
+    ResponseRecord,
+    check_response,
+    check_survey,
+    plan_of,
+)
+from khaosat.quality.checks import (
+    CheckRule as CoreRule,
+)
+from khaosat.quality.dispositions import Dispositions, dispositions, reject_reason_text
+from khaosat.quality.flags import Flag
+from khaosat.questionnaire.model import Questionnaire
+from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Response, Survey, Unit
+from khaosat.web.monitoring.models import CheckRule, QualityFlag
+
+_QUESTIONNAIRES: dict[tuple[int, str], Questionnaire | None] = {}
+
+
+def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire | None:
+    """The parsed questionnaire of a version (cached per process); None without a model."""
+    key = (version.pk, version.sha256)
+    if key not in _QUESTIONNAIRES:
+        d = version.definition or {}
+        _QUESTIONNAIRES[key] = Questionnaire.from_dict(d) if d.get("items") else None
+    return _QUESTIONNAIRES[key]
+
+
+def config_for(survey: Survey) -> CheckConfig:
+    """Thresholds (survey.settings['quality'] overrides the defaults) and the app's rules."""
+    overrides = (survey.settings or {}).get("quality") or {}
+    known = {k: v for k, v in overrides.items() if k in CheckConfig.__dataclass_fields__}
+    known.pop("rules", None)
+    rules = tuple(
+        CoreRule(r.name, r.expression, r.message, r.severity)
+        for r in CheckRule.objects.filter(survey=survey, active=True)
+    )
+    return CheckConfig(**known, rules=rules)
+
+
+def issued(unit: Unit) -> int:
+    """Forms issued to a unit: printed serials when recorded (unit.attributes['issued']), else
+    the quota."""
+    n = (unit.attributes or {}).get("issued")
+    return int(n) if isinstance(n, int | float) and n > 0 else unit.quota
+
+
+def _store(survey: Survey, flags: Iterable[Flag], by_key: dict[str, Response], origin: str) -> int:
+    units = {u.code: u for u in survey.units.all()}
+    objs = []
+    for f in flags:
+        response = by_key.get(f.key) if f.key else None
+        if f.key and response is None:
+            continue
+        objs.append(
+            QualityFlag(
+                survey=survey,
+                response=response,
+                unit=response.unit if response else units.get(f.unit or ""),
+                rule=f.rule,
+                severity=f.severity,
+                fields=list(f.fields),
+                why=f.why,
+                related=[_label(by_key.get(k), k) for k in f.related][:100],
+                origin=origin,
+            )
+        )
+    QualityFlag.objects.bulk_create(objs)
+    return len(objs)
+
+
+def _label(response: Response | None, key: str) -> str:
+    return (response.serial or str(response.pk)) if response else key
+
+
+def flag_response(response: Response) -> int:
+    """Replace the response's own flags by a fresh check_response (called on every save)."""
+    q = questionnaire_for(response.questionnaire)
+    if q is None:
+        return 0
+    ctx = CheckContext(
+        key=str(response.pk),
+        unit=response.unit.code,
+        serial=response.serial,
+        config=config_for(response.survey),
+    )
+    flags = check_response(q, response.answers or {}, ctx)
+    with transaction.atomic():
+        QualityFlag.objects.filter(response=response, origin=QualityFlag.Origin.RESPONSE).delete()
+        return _store(
+            response.survey, flags, {str(response.pk): response}, QualityFlag.Origin.RESPONSE
+        )
+
+
+def recheck_survey(survey: Survey, user=None) -> int:
+    """Run every rule over the survey's responses (not rejected) and replace all its flags."""
+    responses = list(
+        Response.objects.filter(survey=survey)
+        .exclude(status=Response.Status.REJECTED)
+        .select_related("unit", "questionnaire", "created_by")
+    )
+    by_version: dict[int, list[Response]] = defaultdict(list)
+    for r in responses:
+        by_version[r.questionnaire_id].append(r)
+    cfg = config_for(survey)
+    flags: list[Flag] = []
+    for members in by_version.values():
+        q = questionnaire_for(members[0].questionnaire)
+        if q is None:
+            continue
+        recs = [
+            ResponseRecord(
+                key=str(r.pk),
+                unit=r.unit.code,
+                answers=r.answers or {},
+                serial=r.serial,
+                created_at=r.created_at,
+                source=r.source,
+                created_by=r.created_by.username if r.created_by else "",
+            )
+            for r in members
+        ]
+        flags.extend(check_survey(plan_of(q), recs, cfg))
+    by_key = {str(r.pk): r for r in responses}
+    with transaction.atomic():
+        QualityFlag.objects.filter(survey=survey).delete()
+        n = _store(survey, flags, by_key, QualityFlag.Origin.SURVEY)
+        AuditEvent.record(
+            "quality.recheck",
+            survey,
+            user=user,
+            survey=survey,
+            new={"responses": len(responses), "flags": n},
+        )
+    return n
+
+
+# -- review decisions -----------------------------------------------------------------------
+
+
+def approve(response: Response, user, note: str = "") -> None:
+    """Mark a response valid and approved (audited)."""
+    old = response.status
+    with transaction.atomic():
+        response.status = Response.Status.APPROVED
+        response.reject_reason = ""
+        response.save(update_fields=["status", "reject_reason", "updated_at"])
+        AuditEvent.record(
+            "response.approve",
+            response,
+            user=user,
+            survey=response.survey,
+            unit=response.unit,
+            old={"status": old},
+            new={"status": response.status},
+            reason=note,
+        )
+
+
+def reject(response: Response, user, reason_code: str, detail: str = "") -> None:
+    """Reject a response with a reason: it stays stored, out of the results (audited)."""
+    text = reject_reason_text(reason_code, detail)
+    old = {"status": response.status, "reject_reason": response.reject_reason}
+    with transaction.atomic():
+        response.status = Response.Status.REJECTED
+        response.reject_reason = text
+        response.save(update_fields=["status", "reject_reason", "updated_at"])
+        AuditEvent.record(
+            "response.reject",
+            response,
+            user=user,
+            survey=response.survey,
+            unit=response.unit,
+            old=old,
+            new={"status": response.status, "reject_reason": text},
+            reason=text,
+        )
+
+
+def correct(response: Response, user, answers: dict[str, Any], reason: str) -> Response:
+    """Replace the answers through the capture door (which audits the change) and re-check."""
+    from khaosat.web.capture import door
+
+    result = door.submit(
+        survey=response.survey,
+        source=response.source,
+        answers=answers,
+        user=user,
+        serial=response.serial,
+        instance_id=response.instance_id,
+        unit=response.unit,
+        questionnaire=response.questionnaire,
+        reason=reason,
+        accept_problems=True,
+    )
+    flag_response(result.response)
+    return result.response
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+def fieldwork(survey: Survey) -> tuple[dt.date | None, dt.date | None]:
+    """(start, due) of the 'fieldwork' milestone, or (None, None)."""
+    m = survey.milestones.filter(code="fieldwork").first()
+    if m is None:
+        return None, None
+    return m.start or m.due, m.due
+
+
+def progress(survey: Survey, units: list[Unit], today: dt.date | None = None) -> dict[str, Any]:
+    """Per-unit counts vs quota and pace, totals, forms per day, group targets."""
+    today = today or timezone.localdate()
+    start, due = fieldwork(survey)
+    share = P.expected_share(today, start, due)
+    qs = Response.objects.filter(survey=survey, unit__in=units)
+    S = Response.Status
+    counts = {
+        c["unit_id"]: c
+        for c in qs.values("unit_id").annotate(
+            returned=Count("id"),
+            entered=Count("id", filter=Q(status=S.ENTERED)),
+            verified=Count("id", filter=Q(status=S.VERIFIED)),
+            approved=Count("id", filter=Q(status=S.APPROVED)),
+            rejected=Count("id", filter=Q(status=S.REJECTED)),
+        )
+    }
+    flagged = dict(
+        QualityFlag.objects.filter(survey=survey, response__unit__in=units)
+        .exclude(response__status__in=[S.APPROVED, S.REJECTED])
+        .exclude(severity="info")
+        .values("response__unit_id")
+        .annotate(n=Count("response_id", distinct=True))
+        .values_list("response__unit_id", "n")
+    )
+    rows = []
+    zero = dict(returned=0, entered=0, verified=0, approved=0, rejected=0)
+    for u in units:
+        c = {k: v for k, v in counts.get(u.id, zero).items() if k != "unit_id"}
+        valid = c["returned"] - c["rejected"]
+        expected = int(u.quota * share + 1e-9)
+        status = P.pace_status(valid, u.quota, expected, today, due)
+        rows.append(
+            {
+                "unit": u,
+                "issued": issued(u),
+                **c,
+                "valid": valid,
+                "expected": expected,
+                "percent": round(100 * valid / u.quota, 1) if u.quota else 0.0,
+                "status": status,
+                "flagged": flagged.get(u.id, 0),
+            }
+        )
+    total = {
+        k: sum(r[k] for r in rows)
+        for k in (
+            "issued",
+            "returned",
+            "entered",
+            "verified",
+            "approved",
+            "rejected",
+            "valid",
+            "expected",
+            "flagged",
+        )
+    }
+    total["quota"] = sum(u.quota for u in units)
+    total["percent"] = round(100 * total["valid"] / total["quota"], 1) if total["quota"] else 0.0
+    total["status"] = P.pace_status(total["valid"], total["quota"], total["expected"], today, due)
+    days = (
+        qs.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    day_counts = Counter({d["day"]: d["n"] for d in days})
+    series = P.per_day(list(day_counts.elements()), start, min(due, today) if due else None)
+    targets = []
+    raw_targets = (survey.settings or {}).get("group_targets")
+    if raw_targets:
+        answers = qs.exclude(status=S.REJECTED).values_list("answers", flat=True)
+        targets = P.group_targets(raw_targets, answers, _target_labels(survey, raw_targets))
+    return {
+        "rows": rows,
+        "total": total,
+        "start": start,
+        "due": due,
+        "today": today,
+        "expected_share": share,
+        "series": series,
+        "targets": targets,
+    }
+
+
+def _target_labels(survey: Survey, raw: dict) -> dict[tuple[str, str], str]:
+    version = survey.questionnaires.order_by("-created_at", "-id").first()
+    q = questionnaire_for(version) if version else None
+    out = {}
+    if q is None:
+        return out
+    for var, codes in raw.items():
+        try:
+            question = q.question(var)
+        except KeyError:
+            continue
+        for code in codes:
+            choice = next((c for c in q.choices_of(question) if str(c.code) == str(code)), None)
+            if choice is not None:
+                out[(var, str(code))] = f"{var}: {choice.label()}"
+    return out
+
+
+def dispositions_for(survey: Survey, units: list[Unit]) -> Dispositions:
+    """Dispositions of the survey's forms for these units (report section I uses the same)."""
+    qs = Response.objects.filter(survey=survey, unit__in=units).select_related(
+        "unit", "questionnaire"
+    )
+    recs = []
+    for r in qs.iterator():
+        q = questionnaire_for(r.questionnaire)
+        share = None
+        if q is not None:
+            from khaosat.quality.checks import answered_share
+
+            share = answered_share(q, r.answers or {})
+        recs.append(
+            {
+                "unit": r.unit.code,
+                "status": r.status,
+                "reject_reason": r.reject_reason,
+                "answered_share": share if share is not None else 1.0,
+            }
+        )
+    unit_rows = [{"code": u.code, "name": u.name, "issued": issued(u)} for u in units]
+    return dispositions(unit_rows, recs)
