@@ -169,9 +169,9 @@ class Design:
         psu_code = np.unique(s_code * (int(p_code.max()) + 1) + p_code, return_inverse=True)[1]
         psu_code = psu_code.ravel()
         if two_stage:
-            unit_code = np.unique(
-                psu_code * (int(q_code.max()) + 1) + q_code, return_inverse=True
-            )[1].ravel()
+            unit_code = np.unique(psu_code * (int(q_code.max()) + 1) + q_code, return_inverse=True)[
+                1
+            ].ravel()
         else:
             unit_code = psu_code
         order = np.argsort(unit_code, kind="stable")
@@ -296,14 +296,12 @@ class Design:
     def degf_by(self, codes: np.ndarray, G: int) -> np.ndarray:
         """Degrees of freedom of each domain (codes -1 = outside every domain)."""
         ok = (codes >= 0) & (self.weights != 0)
-        pk = np.zeros(self.n_psu * G, dtype=bool)
-        pk[self.row_psu[ok] * G + codes[ok]] = True
-        pk = pk.reshape(self.n_psu, G)
+        key = np.where(ok, self.row_psu * G + codes, self.n_psu * G)
+        pk = np.bincount(key, minlength=self.n_psu * G + 1)[:-1].reshape(self.n_psu, G) > 0
         n_psu = pk.sum(axis=0)
-        sk = np.zeros((self.n_strata, G), dtype=bool)
-        ip, ig = np.nonzero(pk)
-        sk[self.psu_stratum[ip], ig] = True
-        return (n_psu - sk.sum(axis=0)).astype(int)
+        sk = np.zeros((self.n_strata, G))
+        np.add.at(sk, self.psu_stratum, pk.astype(float))
+        return (n_psu - (sk > 0).sum(axis=0)).astype(int)
 
     def unit_sums(self, codes: np.ndarray, G: int, values: list[np.ndarray]) -> np.ndarray:
         """Sums of each row value per (lowest sampling unit, domain): array U x G x len(values)."""
@@ -373,9 +371,7 @@ class Design:
     def _present_strata(self, present: np.ndarray | None) -> np.ndarray:
         if present is None:
             return np.ones(self.n_strata, dtype=bool)
-        ps = np.zeros(self.n_strata, dtype=bool)
-        ps[self.row_stratum[present]] = True
-        return ps
+        return np.bincount(self.row_stratum, weights=present, minlength=self.n_strata) > 0
 
     def _variance(self, zu: np.ndarray, present: np.ndarray | None) -> np.ndarray:
         q = zu.shape[1]

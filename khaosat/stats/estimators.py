@@ -132,6 +132,12 @@ def linear_stat(
     for k in range(p):
         d = np.where(cc < G, y0[:, k] - yb[np.minimum(cc, G - 1), k], 0.0)
         ssq[:, k] = np.bincount(cc, weights=w * d**2, minlength=G + 1)[:G]
+    return _finish(design, value, cov, ssq, W, n, nrows, c, G, kind)
+
+
+def _finish(design, value, cov, ssq, W, n, nrows, c, G, kind) -> _Linear:
+    p = value.shape[1]
+    invW = np.where(W > 0, 1.0 / np.where(W > 0, W, 1.0), 0.0)
     var = np.diag(cov).reshape(G, p)
     with np.errstate(divide="ignore", invalid="ignore"):
         svyvar = ssq * invW[:, None] * (n / (n - 1.0))[:, None]
@@ -145,6 +151,42 @@ def linear_stat(
     deff[~np.isfinite(deff)] = np.nan
     df = design.degf_by(c, G)
     return _Linear(value, cov, deff, W, n, nrows, df, c)
+
+
+def category_stat(design: Design, cat: np.ndarray, K: int, codes: np.ndarray, G: int) -> _Linear:
+    """Proportions of K categories (codes 0..K-1, -1 = missing) in G domains, one-pass bincounts."""
+    if design.calibrated:
+        Y = np.zeros((design.n, K))
+        ok = cat >= 0
+        Y[np.flatnonzero(ok), cat[ok]] = 1.0
+        Y[~ok] = np.nan
+        return linear_stat(design, Y, codes, G, "mean")
+    valid = (codes >= 0) & (cat >= 0)
+    c = np.where(valid, codes, -1)
+    cc = np.where(valid, codes, G)
+    k0 = np.where(valid, cat, 0)
+    w = design.weights
+    W = np.bincount(cc, weights=w, minlength=G + 1)[:G]
+    n = np.bincount(cc[w != 0], minlength=G + 1)[:G]
+    nrows = np.bincount(cc, minlength=G + 1)[:G]
+    T = np.bincount(cc * K + k0, weights=w, minlength=(G + 1) * K).reshape(G + 1, K)[:G]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ybar = T / W[:, None]
+    invW = np.where(W > 0, 1.0 / np.where(W > 0, W, 1.0), 0.0)
+    yb = np.where(np.isfinite(ybar), ybar, 0.0)
+    U = design.n_units
+    key = design.row_unit * (G + 1) + cc
+    sw = np.bincount(key, weights=w, minlength=U * (G + 1)).reshape(U, G + 1)[:, :G]
+    sy = np.bincount(key * K + k0, weights=w, minlength=U * (G + 1) * K)
+    sy = sy.reshape(U, G + 1, K)[:, :G, :]
+    zu = ((sy - yb[None, :, :] * sw[:, :, None]) * invW[None, :, None]).reshape(U, G * K)
+    cov = design.variance_units(zu, valid)
+    if design.lonely_psu == "average" and G > 1:
+        for g in range(G):
+            sl = slice(g * K, (g + 1) * K)
+            cov[sl, sl] = design.variance_units(zu[:, sl], c == g)
+    ssq = W[:, None] * yb * (1 - yb)  # sum of w (y - p)^2 for a 0/1 indicator
+    return _finish(design, ybar, cov, ssq, W, n, nrows, c, G, "mean")
 
 
 def _wald(value: float, se: float, df: int, level: float) -> tuple[float | None, float | None]:
@@ -324,13 +366,14 @@ def proportions(
     raw, name = _column(design, var, numeric=False)
     if drop:
         raw = pd.Series(raw).where(~pd.Series(raw).isin(list(drop))).to_numpy()
-    Y, cats = _onehot(raw)
+    catc, cats = pd.factorize(pd.Series(raw), sort=True)
+    cats = [_py(c) for c in cats]
     if not cats:
         raise StatsError(f"Biến '{name}' không có câu trả lời nào; không thể tính tỉ lệ.")
     if ci not in CI_METHODS:
         prop_ci(0.5, 0.1, 1, 2, 2, ci)
     codes, labels, by_name = domains(design, by)
-    res = linear_stat(design, Y, codes, len(labels), "mean")
+    res = category_stat(design, catc.astype(np.int64), len(cats), codes, len(labels))
     return _table(design, res, "proportion", name, labels, cats, by_name, ci, level)
 
 
