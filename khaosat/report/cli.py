@@ -1,0 +1,132 @@
+"""CLI of the report area: `khaosat report build-file` (from files, no database) and `settings`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+from khaosat.report.errors import ReportError
+
+app = typer.Typer(
+    name="report",
+    help="Báo cáo kết quả khảo sát: DOCX theo thể thức văn bản của Đảng, PDF, XLSX, SPSS, Stata, CSV.",
+    no_args_is_help=True,
+)
+
+FORMATS = ("docx", "pdf", "xlsx", "sav", "dta", "csv", "json")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _date(text: str | None, what: str) -> dt.date | None:
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    _fail(f"{what} «{text}» không đúng dạng ngày; hãy ghi dd/mm/yyyy, ví dụ 05/06/2026.")
+    return None
+
+
+@app.command("build-file")
+def build_file(
+    questionnaire: Path = typer.Argument(..., help="Bảng hỏi XLSForm (.xlsx)."),
+    data: Path = typer.Argument(
+        ..., help="Dữ liệu phẳng: CSV (UTF-8), XLSX, SAV hoặc Parquet; một dòng một phiếu."
+    ),
+    out: Path = typer.Option(Path("bao-cao"), "--out", "-o", help="Thư mục ghi kết quả."),
+    formats: str = typer.Option(
+        "docx,xlsx",
+        "--format",
+        "-f",
+        help=f"Các định dạng, cách nhau dấu phẩy: {', '.join(FORMATS)}.",
+    ),
+    settings: Path | None = typer.Option(
+        None, "--settings", help="Tệp report.toml ghi đè cấu hình mặc định."
+    ),
+    date: str | None = typer.Option(
+        None, "--date", help="Ngày báo cáo (dd/mm/yyyy); mặc định hôm nay."
+    ),
+    field_start: str | None = typer.Option(
+        None, "--field-start", help="Ngày bắt đầu khảo sát (dd/mm/yyyy)."
+    ),
+    field_end: str | None = typer.Option(
+        None, "--field-end", help="Ngày kết thúc khảo sát (dd/mm/yyyy)."
+    ),
+    wave: list[str] = typer.Option(
+        [],
+        "--wave",
+        help="Đợt trước để so sánh: NHÃN=đường/dẫn.csv (lặp lại được, theo thứ tự thời gian).",
+    ),
+    stem: str = typer.Option("bao-cao", "--name", help="Tên tệp (không có đuôi)."),
+) -> None:
+    """Lập báo cáo từ tệp bảng hỏi và tệp dữ liệu, không cần cơ sở dữ liệu."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from khaosat.report.builder import SurveyInfo, build_report
+    from khaosat.report.io import read_data
+
+    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        _fail(f"Định dạng không hỗ trợ: {', '.join(bad)}. Chọn trong: {', '.join(FORMATS)}.")
+    try:
+        from khaosat.questionnaire.xlsform import read_xlsform
+
+        try:
+            q = read_xlsform(str(questionnaire))
+        except Exception as exc:  # QuestionnaireError carries a Vietnamese message with the place
+            if isinstance(exc, FileNotFoundError):
+                raise ReportError(f"Không tìm thấy tệp bảng hỏi {questionnaire}.") from exc
+            if exc.__class__.__name__.endswith("Error") and str(exc):
+                raise ReportError(f"Bảng hỏi {questionnaire.name}: {exc}") from exc
+            raise
+        df = read_data(data, q)
+        waves = []
+        for item in wave:
+            label, sep, path = item.partition("=")
+            if not sep:
+                raise ReportError(
+                    f'--wave «{item}» cần dạng NHÃN=đường/dẫn.csv, ví dụ --wave "đợt I"=dot1.csv.'
+                )
+            waves.append((label, read_data(path, q)))
+        if waves:
+            waves.append(("đợt này", df))
+        survey = SurveyInfo(
+            report_date=_date(date, "--date") or dt.date.today(),
+            field_start=_date(field_start, "--field-start"),
+            field_end=_date(field_end, "--field-end"),
+        )
+        console = Console(stderr=True)
+        with console.status("Đang lập báo cáo…"):
+            built = build_report(q, df, survey=survey, settings=settings, waves=waves or None)
+            paths = built.write(out, formats=wanted, stem=stem)
+    except ReportError as exc:
+        _fail(exc.message)
+        return
+    table = Table(title="Đã ghi các tệp")
+    table.add_column("Định dạng")
+    table.add_column("Tệp")
+    for fmt, path in paths.items():
+        table.add_row(fmt, str(path))
+    Console().print(table)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """In cấu hình mặc định (settings.toml) để sao chép và sửa cho từng cuộc khảo sát."""
+    typer.echo(resources.files("khaosat.report").joinpath("settings.toml").read_text("utf-8"))
+
+
+def register(root: typer.Typer) -> None:
+    """Add `khaosat report …` to the root CLI."""
+    root.add_typer(app, name="report")

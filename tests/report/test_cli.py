@@ -1,0 +1,67 @@
+import docx
+from typer.testing import CliRunner
+
+from khaosat.cli import app
+from khaosat.questionnaire.xlsform import write_xlsx
+
+from .conftest import make_data, make_questionnaire
+
+
+def test_build_file_writes_the_report_from_files(tmp_path):
+    write_xlsx(make_questionnaire(), tmp_path / "anket.xlsx")
+    df = make_data(n=300, seed=5)
+    # select_multiple as one column of space-separated codes, as exported by ODK tools
+    df["b2"] = df[[f"b2_{k}" for k in range(1, 5)]].apply(
+        lambda r: (
+            " ".join(str(k) for k in range(1, 5) if r[f"b2_{k}"] == 1) if r.notna().all() else ""
+        ),
+        axis=1,
+    )
+    df = df.drop(columns=[f"b2_{k}" for k in range(1, 5)] + ["unit", "psu"])
+    df.to_csv(tmp_path / "data.csv", index=False, encoding="utf-8-sig")
+    (tmp_path / "report.toml").write_text('[chart]\ndpi = 40\n[issuer]\nnumber = "77"\n', "utf-8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "build-file",
+            str(tmp_path / "anket.xlsx"),
+            str(tmp_path / "data.csv"),
+            "-o",
+            str(tmp_path / "out"),
+            "-f",
+            "docx,xlsx",
+            "--settings",
+            str(tmp_path / "report.toml"),
+            "--date",
+            "09/02/2027",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    d = docx.Document(str(tmp_path / "out" / "bao-cao.docx"))
+    left, right = d.tables[0].rows[0].cells
+    assert left.paragraphs[3].text == "Số 77-BC/BTGDVTU"
+    assert right.paragraphs[1].text == "Hưng Yên, ngày 09 tháng 02 năm 2027"
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "Kênh thông tin biết đến mô hình" in text
+    assert (tmp_path / "out" / "bao-cao-bang.xlsx").exists()
+
+
+def test_build_file_reports_a_missing_file_in_vietnamese(tmp_path):
+    write_xlsx(make_questionnaire(), tmp_path / "anket.xlsx")
+    result = CliRunner().invoke(
+        app, ["report", "build-file", str(tmp_path / "anket.xlsx"), str(tmp_path / "x.csv")]
+    )
+    assert result.exit_code == 1
+    assert "Không tìm thấy tệp dữ liệu" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_format_is_refused(tmp_path):
+    result = CliRunner().invoke(app, ["report", "build-file", "a.xlsx", "b.csv", "-f", "odt"])
+    assert result.exit_code == 1 and "Định dạng không hỗ trợ" in result.output
+
+
+def test_settings_prints_the_defaults():
+    result = CliRunner().invoke(app, ["report", "settings"])
+    assert result.exit_code == 0 and "margin_left_mm = 30" in result.output
