@@ -9,7 +9,7 @@ import json
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -262,12 +262,8 @@ def adjudicate(request, code, serial):
 
 
 def _parse_other(text: str):
-    text = text.strip()
-    if not text:
-        return None
-    if " " in text:
-        return text.split()
-    return text
+    # typed by the adjudicator; the questionnaire's coercion gives it its type
+    return text.strip() or None
 
 
 def _show(value, labels) -> str:
@@ -512,10 +508,11 @@ def web_form(request, code, unit_code):
 
 
 @requires("responses.enter")
-@require_POST
 def web_submit(request, code, unit_code):
     survey = get_survey(request.user, code)
-    unit = get_unit(request.user, survey, unit_code)
+    unit = get_unit(request.user, survey, unit_code)  # scope first: 404 outside, then 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         data = _json_body(request)
         answers = data.get("answers")
