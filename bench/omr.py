@@ -60,8 +60,9 @@ def run(q, dpi: int, n: int, seed: int) -> dict:
     for k, serial in enumerate(printed.serials):
         imgs = clean[COVER_PAGES + k * lay.page_count : COVER_PAGES + (k + 1) * lay.page_count]
         style = synth.PEN_STYLES[k % len(synth.PEN_STYLES)]
-        filled = synth.fill_form(imgs, lay, truth[k], dpi, rng, styles=(style,),
-                                 correction_rate=0.04)
+        filled = synth.fill_form(
+            imgs, lay, truth[k], dpi, rng, styles=(style,), correction_rate=0.04
+        )
         cancelled[serial] = set(filled.cancelled)
         for p, img in enumerate(filled.images):
             faults = synth.random_faults(rng, dpi, hard=0.06)
@@ -129,17 +130,36 @@ def main() -> None:
         f"{name}: {lay.page_count} trang/phiếu, {sum(len(p.boxes) for p in lay.pages)} ô; "
         f"{args.forms} phiếu mỗi độ phân giải; bút: {', '.join(synth.PEN_STYLES)} + sửa (tô kín)"
     )
-    t = Table(title="OMR: đọc lại phiếu mô phỏng (lỗi quét: xoay ±3°, co giãn, mờ, nhiễu, JPEG, "
-              "lộn ngược, che ô định vị)")
-    for col in ("dpi", "trang", "phiếu", "ô chấp nhận", "ô sai", "lỗi/10.000 ô", "ô không chắc",
-                "câu sai", "phiếu cần xem", "sai số phiếu", "trang không đọc", "trang/giây/lõi"):
+    t = Table(
+        title="OMR: đọc lại phiếu mô phỏng (lỗi quét: xoay ±3°, co giãn, mờ, nhiễu, JPEG, "
+        "lộn ngược, che ô định vị)"
+    )
+    for col in (
+        "dpi",
+        "trang",
+        "phiếu",
+        "ô chấp nhận",
+        "ô sai",
+        "lỗi/10.000 ô",
+        "ô không chắc",
+        "câu sai",
+        "phiếu cần xem",
+        "sai số phiếu",
+        "trang không đọc",
+        "trang/giây/lõi",
+    ):
         t.add_column(col, justify="right")
     for dpi in args.dpi:
         r = run(q, dpi, args.forms, args.seed)
         rate = 10_000 * r["wrong_boxes"] / max(1, r["boxes"])
         t.add_row(
-            str(r["dpi"]), str(r["pages"]), str(r["forms"]), f"{r['boxes']:,}".replace(",", "."),
-            str(r["wrong_boxes"]), f"{rate:.2f}".replace(".", ","), str(r["uncertain"]),
+            str(r["dpi"]),
+            str(r["pages"]),
+            str(r["forms"]),
+            f"{r['boxes']:,}".replace(",", "."),
+            str(r["wrong_boxes"]),
+            f"{rate:.2f}".replace(".", ","),
+            str(r["uncertain"]),
             str(r["wrong_answers"]),
             f"{r['review']} ({100 * r['review'] / max(1, r['forms']):.1f}%)".replace(".", ","),
             str(r["wrong_serials"]),

@@ -363,7 +363,7 @@ def _choice_grid(
     rows = [choices[i : i + k] for i in range(0, n, k)]
     for row in rows:
         heights = [len(wrap(lbl, "BVP", BODY, cw - 12.0)) for _, lbl in row]
-        rh = max(BOX + 1.8, max(heights) * LINE + 1.6)
+        rh = max(BOX + 1.8, max(heights) * LINE + 2.0)
         for col, (code, lbl) in enumerate(row):
             cx = x0 + col * cw
             by = y + 0.9
@@ -380,7 +380,7 @@ def _choice_grid(
             b.ops.append(Op("rect", (cx + 4.4, by, BOX, BOX, 0.35, 0.0, 1.0)))
             b.boxes.append(Box(variable, code, round(cx + 4.4, 3), round(by, 3), BOX, BOX))
             b.para(
-                cx + 4.4 + BOX + 1.6, y + 1.0, cw - 12.0, lbl, "BVP", BODY, where=f"câu {number}"
+                cx + 4.4 + BOX + 1.6, y + 1.6, cw - 12.0, lbl, "BVP", BODY, where=f"câu {number}"
             )
         y += rh
     return y
