@@ -1,0 +1,84 @@
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from khaosat.report import charts, vn
+from khaosat.report.model import Estimate, ResultTable
+from khaosat.report.privacy import suppress_table
+
+JS = Path(__file__).resolve().parents[2] / "khaosat" / "web" / "static" / "khaosat" / "charts.js"
+
+
+def scale_table(counts: list[int]) -> ResultTable:
+    n = sum(counts)
+    codes = [1, 2, 3, 4, 5, 9]
+    return ResultTable(
+        variable="c9",
+        title="Hài lòng chung",
+        row_labels=[
+            "Rất không hài lòng",
+            "Không hài lòng",
+            "Bình thường",
+            "Hài lòng",
+            "Rất hài lòng",
+            "Không rõ",
+        ],
+        col_labels=["Chung"],
+        cells=[[Estimate(value=k / n, n=n, count=k)] for k in counts],
+        bases=[n],
+        row_codes=codes,
+    )
+
+
+def test_diverging_shares_leave_out_code_9_and_say_so():
+    t = scale_table([20, 40, 100, 200, 100, 40])
+    spec = charts.diverging_spec(
+        [("Hài lòng chung", t)], [1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"], "C9"
+    )
+    assert sum(spec["values"][0]) == pytest.approx(100.0, abs=0.1)
+    assert spec["values"][0][3] == round(100 * 200 / 460, 1)
+    assert spec["n"] == [460]
+    assert any("mã 9" in n for n in spec["notes"])
+
+
+def test_an_item_with_a_hidden_segment_is_not_drawn():
+    t = suppress_table(scale_table([3, 40, 100, 200, 100, 40]), 10)
+    spec = charts.diverging_spec(
+        [("Hài lòng chung", t)], [1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"], "C9"
+    )
+    assert spec["series"] == [] and spec["values"] == []
+    assert any("quá ít" in n for n in spec["notes"])
+
+
+def test_specs_are_plain_json_and_render_to_png():
+    t = suppress_table(scale_table([3, 40, 100, 200, 100, 40]), 10)
+    for spec in (charts.bar_spec(t), charts.grouped_spec(t)):
+        assert json.loads(json.dumps(spec)) == spec
+        png = charts.render_png(spec, dpi=40)
+        assert png.startswith(b"\x89PNG") and b"tIME" not in png
+        assert charts.render_png(spec, dpi=40) == png
+
+
+def test_the_chart_font_has_vietnamese_glyphs():
+    assert charts.font_covers("Rất không hài lòng — Đồng tình, ước lượng, Nhân dân ỹ Ỹ ặ Ợ")
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node chưa cài")
+def test_the_web_renderer_draws_the_same_spec_without_hidden_cells():
+    t = suppress_table(scale_table([3, 40, 100, 200, 100, 40]), 10)
+    spec = charts.bar_spec(t)
+    script = (
+        f"const c = require({json.dumps(str(JS))});"
+        f"process.stdout.write(c.toSVG({json.dumps(spec)}));"
+    )
+    svg = subprocess.run(
+        ["node", "-e", script], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+    shown = [v for v in spec["values"][0] if v is not None]
+    assert svg.count("<rect") == len(shown)
+    for v in shown:
+        assert vn.fmt_num(v, 1) + "%" in svg
+    assert "Hài lòng chung" in svg
