@@ -266,3 +266,10 @@ def test_lonely_psu_fail_is_a_clear_error(sim):
     d = Design(_lonely_data(sim), strata="stratum", psu="unit", weight="weight", certainty="cert")
     with pytest.raises(StatsError, match="chỉ có một đơn vị mẫu cấp 1"):
         est.mean(d, "diem")
+
+
+def test_domains_and_tests_on_a_raked_design(dclus1, ref):
+    rk = cal.rake(dclus1, {"stype": POP_TYPES, "sch.wide": POP_SCHWIDE})
+    check_by(est.mean(rk, "api00", by="awards"), ref["clus1_rake_mean_api00_by_awards"])
+    check_props(rk, "awards", ref["clus1_rake_props_awards"])
+    check_chisq(crosstab(rk, "sch.wide", "awards"), ref["clus1_rake_chisq"])
