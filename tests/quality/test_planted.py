@@ -7,8 +7,9 @@ import random
 
 import pytest
 
-from khaosat.quality.checks import ResponseRecord, check_survey
+from khaosat.quality.checks import ResponseRecord, check_survey, plan_of
 from khaosat.questionnaire.simulate import simulate
+from khaosat.questionnaire.validate import CONSTRAINT, compile_logic, validate
 from tests.quality.standin import load_anket
 
 SERIOUS = {"error", "warning"}
@@ -46,20 +47,39 @@ def plant(seed: int):
         )
         r.serial = other.serial
         planted["duplicate_serial"] |= {r.key, other.key}
-    # 10 straight-liners in c7 or e1
+    # 10 straight-liners, alternating over the form's matrices (c7, e1 in the Anket)
+    matrices = plan_of(q).matrices
+    assert {m.name for m in matrices} >= {"c7", "e1"}
     for i, r in enumerate(pool[5:15]):
-        rows = [f"c7_{j}" for j in range(1, 9)] if i % 2 else [f"e1_{j}" for j in range(1, 11)]
+        m = matrices[i % len(matrices)]
         value = rng.choice([1, 3, 5])
-        r.answers = {**r.answers, **{n: value for n in rows}}
+        r.answers = {**r.answers, **{n: value for n in m.rows}}
         planted["straight_lining"].add(r.key)
-    # 8 constraint breaks
-    for i, r in enumerate(pool[15:23]):
-        if i % 2:
-            r.answers = {**r.answers, "a2": 150}
-        else:
-            r.answers = {**r.answers, "e2": 1, "e3": 42}
-        planted["constraint"].add(r.key)
+    # 8 constraint breaks: a relevant answered number set outside its constraint
+    k = 15
+    while len(planted["constraint"]) < 8:
+        r = pool[k]
+        k += 1
+        broken = break_constraint(q, r.answers)
+        if broken is not None:
+            r.answers = broken
+            planted["constraint"].add(r.key)
     return q, recs, planted, same_unit
+
+
+def break_constraint(q, answers):
+    """The answers with one constrained number changed so that its constraint fails."""
+    logic = compile_logic(q)
+    for rule in logic.rules:
+        if rule.constraint is None or rule.kind not in ("int", "float") or rule.name not in answers:
+            continue
+        for bad in (150, -1, 999_999):
+            changed = {**answers, rule.name: bad}
+            if any(
+                p.variable == rule.name and p.code == CONSTRAINT for p in validate(logic, changed)
+            ):
+                return changed
+    return None
 
 
 @pytest.mark.parametrize("seed", [1, 2])

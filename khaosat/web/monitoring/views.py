@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaosat.quality import progress as P
 from khaosat.quality.checks import check_rule_expression
@@ -434,6 +434,7 @@ def _parse_date(text: str, field: str, errors: list[str]) -> dt.date | None:
 
 
 @requires("audit.view")
+@require_GET
 def audit(request, code):
     survey = get_survey(request.user, code)
     g = request.GET

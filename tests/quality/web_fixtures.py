@@ -1,0 +1,57 @@
+"""Fixtures of the monitoring web tests: a questionnaire version with a real model (the Anket,
+or its stand-in until anket.xlsx exists) and responses created with valid simulated answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from khaosat.questionnaire.simulate import simulate
+from khaosat.web.core.models import QuestionnaireVersion, Response
+from tests.quality.standin import anket as load_anket
+
+
+@pytest.fixture
+def anket_version(survey):
+    q = load_anket()
+    d = q.to_dict()
+    return QuestionnaireVersion.objects.create(
+        survey=survey,
+        version="anket-test",
+        form_id=q.form_id or "anket",
+        xlsform=b"",
+        sha256=hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest(),
+        definition=d,
+    )
+
+
+@pytest.fixture
+def sim_answers(anket_version):
+    pool = [s.answers for s in simulate(load_anket(), 120, seed=7)]
+
+    def take(i: int) -> dict:
+        return dict(pool[i % len(pool)])
+
+    return take
+
+
+@pytest.fixture
+def make_response(survey, anket_version, sim_answers):
+    counter = {"n": 0}
+
+    def make(unit, answers=None, serial=None, **kw):
+        counter["n"] += 1
+        serial = serial or f"{unit.code}-{counter['n']:04d}"
+        kw.setdefault("source", Response.Source.KEYED)
+        return Response.objects.create(
+            survey=survey,
+            unit=unit,
+            questionnaire=anket_version,
+            serial=serial,
+            answers=answers if answers is not None else sim_answers(counter["n"]),
+            **kw,
+        )
+
+    return make
