@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from khaosat.report.model import Estimate, TestResult
+from khaosat.report.model import Driver, Estimate, TestResult
 
 DESIGN_COLUMNS = ("unit", "stratum", "psu", "weight", "fpc")
 
@@ -43,6 +43,12 @@ class Estimator(Protocol):
 
     def crosstab_test(self, df: pd.DataFrame, y: pd.Series, group: pd.Series) -> TestResult:
         """Test of independence of y and group (Rao–Scott style)."""
+        ...
+
+    def drivers(
+        self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series]
+    ) -> list[Driver]:
+        """Association of each 0/1 predictor with the 0/1 outcome y (odds ratios with p-values)."""
         ...
 
 
@@ -215,6 +221,31 @@ class FallbackEstimator:
             df=float(dof),
             method="khi bình phương hiệu chỉnh Rao–Scott bậc một",
         )
+
+    def drivers(
+        self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series]
+    ) -> list[Driver]:
+        """Bivariate odds ratios (each item alone) with design-based tests of the difference."""
+        return _bivariate_drivers(self, df, y, predictors)
+
+
+def _bivariate_drivers(
+    est: Any, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series], min_n: int = 20
+) -> list[Driver]:
+    out: list[Driver] = []
+    for label, x in predictors.items():
+        ok = x.notna() & y.notna()
+        if int(ok.sum()) < min_n:
+            continue
+        sub = df[ok]
+        p1 = est.proportions(sub, y[ok], [1], domain=(x[ok] == 1))[0].value
+        p0 = est.proportions(sub, y[ok], [1], domain=(x[ok] == 0))[0].value
+        if not (0 < p0 < 1 and 0 < p1 < 1):
+            continue
+        odds = (p1 / (1 - p1)) / (p0 / (1 - p0))
+        test = est.difference_test(sub, y[ok], x[ok])
+        out.append(Driver(label, odds, test.p_value, "OR hai biến"))
+    return out
 
 
 def get_estimator(confidence: float = 0.95) -> Estimator:

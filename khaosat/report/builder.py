@@ -780,20 +780,10 @@ class _Builder:
         label = outcome_info.label if isinstance(outcome_info, QuestionInfo) else outcome_info.label
         matrix = next(iter(self.matrix_items.values()))
         y = _binary(self.df, name, POSITIVE, exclude=(9,))
-        out: list[Driver] = []
-        for item in matrix:
-            x = _binary(self.df, item.name, POSITIVE, exclude=(9,))
-            ok = x.notna() & y.notna()
-            if ok.sum() < 2 * self.min_cell:
-                continue
-            sub = self.df[ok]
-            p1 = self.est.proportions(sub, y[ok], [1], domain=(x[ok] == 1))[0].value
-            p0 = self.est.proportions(sub, y[ok], [1], domain=(x[ok] == 0))[0].value
-            if not (0 < p0 < 1 and 0 < p1 < 1):
-                continue
-            odds = (p1 / (1 - p1)) / (p0 / (1 - p0))
-            test = self.est.difference_test(sub, y[ok], x[ok])
-            out.append(Driver(item.label, odds, test.p_value, "OR"))
+        predictors = {
+            item.label: _binary(self.df, item.name, POSITIVE, exclude=(9,)) for item in matrix
+        }
+        out = self.est.drivers(self.df, y, predictors)
         return f"việc hài lòng ở câu “{label.rstrip('?.')}”", out
 
     # -- IV ----------------------------------------------------------------------------------

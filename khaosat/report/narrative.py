@@ -114,16 +114,15 @@ def driver_sentence(
     sig = [d for d in drivers if d.p_value is not None and d.p_value < alpha and d.coefficient > 1]
     sig.sort(key=lambda d: d.coefficient, reverse=True)
     if not sig:
-        return (
-            f"Chưa xác định được yếu tố nào có liên hệ có ý nghĩa thống kê với {outcome} "
-            "khi xét đồng thời các yếu tố."
-        )
+        return f"Chưa xác định được yếu tố nào có liên hệ có ý nghĩa thống kê với {outcome}."
     listing = "; ".join(
         f"{d.label} (tỷ số chênh {vn.fmt_num(d.coefficient, 2)}, {fmt_p(d.p_value or 0.0)})"
         for d in sig[:top]
     )
+    jointly = all(d.measure == "OR" for d in drivers)
+    head = "Khi xét đồng thời các yếu tố, những" if jointly else "Xét riêng từng yếu tố, những"
     return (
-        f"Khi xét đồng thời các yếu tố, những nội dung có liên hệ chặt chẽ nhất với {outcome} là: "
+        f"{head} nội dung có liên hệ chặt chẽ nhất với {outcome} là: "
         f"{listing}. Đây là mối liên hệ thống kê, không khẳng định quan hệ nhân quả."
     )
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from khaosat.report.backend import FallbackEstimator
-from khaosat.report.model import Estimate, TestResult
+from khaosat.report.model import Driver, Estimate, TestResult
 
 
 def make_estimator(confidence: float = 0.95) -> Any | None:
@@ -180,3 +180,30 @@ class StatsEstimator:
         return TestResult(
             p_value=float(ct.p), statistic=float(ct.F), df=float(ct.ndf), method="Rao–Scott (F)"
         )
+
+    def drivers(
+        self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series]
+    ) -> list[Driver]:
+        """Survey-weighted logistic regression of y on all predictors at once (odds ratios)."""
+        from khaosat.stats.drivers import logistic
+        from khaosat.stats.errors import StatsError
+
+        names = {f"_kq_x{i}": label for i, label in enumerate(predictors)}
+        data = df.assign(_kq_y=pd.to_numeric(y, errors="coerce"))
+        for col, label in names.items():
+            data[col] = pd.to_numeric(predictors[label], errors="coerce")
+        ok = data[["_kq_y", *names]].notna().all(axis=1)
+        if int(ok.sum()) < 20 * max(1, len(names)) // 2:
+            return self._fallback.drivers(df, y, predictors)
+        sub = data[ok]
+        try:
+            res = logistic(self._design(sub), "_kq_y", list(names), level=self.level)
+        except StatsError:
+            return self._fallback.drivers(df, y, predictors)
+        if not res.converged:
+            return self._fallback.drivers(df, y, predictors)
+        out = []
+        for t in res.terms:
+            if t.variable in names:
+                out.append(Driver(names[t.variable], float(t.odds_ratio), float(t.p_value), "OR"))
+        return out
