@@ -74,12 +74,19 @@ def test_reads_exact_answers_and_serials_from_a_mixed_pile(mini_batch, mini_layo
             if k == 3 and n == 1:  # fed sideways
                 scanned = cv2.rotate(scanned, cv2.ROTATE_90_CLOCKWISE)
             pages.append(ScanPage(scanned, f"{serial}/{n + 1}"))
+    # a form of another unit in the same pile
+    buf = io.BytesIO()
+    print_forms(mini_layout, "T01", 1, buf, start=12)
+    other = synth.render_pdf(buf.getvalue(), DPI, [COVER_PAGES, COVER_PAGES + 1])
+    t01 = {"a1": 1, "a4": 3, "c1": 2, "d1": 2}
+    filled = synth.fill_form(other, mini_layout, t01, DPI, rng, styles=("cross",))
+    pages += [ScanPage(_scan(img, rng), f"T01/{n + 1}") for n, img in enumerate(filled.images)]
     order = rng.permutation(len(pages))
     result = read_pages([pages[i] for i in order], mini_layout)
     assert result.unreadable == []
-    assert {f.serial: f.answers for f in result.forms} == KNOWN
+    assert {f.serial: f.answers for f in result.forms} == KNOWN | {"T01-0012": t01}
     assert all(f.review == [] and f.complete for f in result.forms)
-    assert {f.unit for f in result.forms} == {"12427"}
+    assert {f.unit for f in result.forms} == {"12427", "T01"}
 
 
 def test_a_cancelled_box_is_not_an_answer(mini_batch, mini_layout):
