@@ -13,8 +13,8 @@ from khaosat.web.core.models import QuestionnaireVersion, Response
 from tests.quality.standin import anket as load_anket
 
 
-@pytest.fixture
-def anket_version(survey):
+def create_anket_version(survey) -> QuestionnaireVersion:
+    """A questionnaire version of `survey` holding the stand-in Anket's model."""
     q = load_anket()
     d = q.to_dict()
     return QuestionnaireVersion.objects.create(
@@ -27,14 +27,24 @@ def anket_version(survey):
     )
 
 
-@pytest.fixture
-def sim_answers(anket_version):
-    pool = [s.answers for s in simulate(load_anket(), 120, seed=7)]
+def answer_pool(n: int = 120, seed: int = 7):
+    """take(i) -> a copy of the i-th of n valid simulated answer sets."""
+    pool = [s.answers for s in simulate(load_anket(), n, seed=seed)]
 
     def take(i: int) -> dict:
         return dict(pool[i % len(pool)])
 
     return take
+
+
+@pytest.fixture
+def anket_version(survey):
+    return create_anket_version(survey)
+
+
+@pytest.fixture
+def sim_answers(anket_version):
+    return answer_pool()
 
 
 @pytest.fixture
