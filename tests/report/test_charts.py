@@ -82,3 +82,27 @@ def test_the_web_renderer_draws_the_same_spec_without_hidden_cells():
     for v in shown:
         assert vn.fmt_num(v, 1) + "%" in svg
     assert "Hài lòng chung" in svg
+
+
+def test_dashboard_data_is_json_with_suppressed_cells(questionnaire):
+    from khaosat.report.dashboard import dashboard_data
+
+    from .conftest import make_data
+
+    df = make_data(n=200, seed=9)
+    out = dashboard_data(
+        questionnaire, df, by="nhom", by_levels=[(1, "Cán bộ, đảng viên"), (2, "Nhân dân")]
+    )
+    assert json.loads(json.dumps(out)) == out
+    b3 = next(i for i in out["items"] if i["variable"] == "b3")
+    assert b3["rows"][0][0] == "Phương án trả lời" and b3["rows"][-1][0] == "Số người trả lời (n)"
+    assert b3["chart"]["type"] == "grouped" and len(b3["chart"]["series"]) == 3
+    categories = b3["chart"]["categories"]
+    hidden = 0
+    for r, _ in enumerate(categories):
+        for c in range(3):
+            shown = b3["rows"][1 + r][1 + c]
+            value = b3["chart"]["values"][c][r]
+            assert (shown == "–") == (value is None)  # a hidden cell is hidden in both places
+            hidden += value is None
+    assert hidden >= 2
