@@ -285,9 +285,15 @@ class Design:
 
     def degf(self, rows: np.ndarray | None = None) -> int:
         """Design degrees of freedom: PSUs minus strata among rows with nonzero weight."""
+        if rows is None:
+            cached = getattr(self, "_degf_cache", None)
+            if cached is not None and cached[0] is self.weights:
+                return cached[1]
+            value = self.degf(np.ones(self.n, dtype=bool))
+            self._degf_cache = (self.weights, value)
+            return value
         inset = self.weights != 0
-        if rows is not None:
-            inset = inset & rows
+        inset = inset & rows
         if not inset.any():
             return 0
         psus = np.unique(self.row_psu[inset])
@@ -295,9 +301,11 @@ class Design:
 
     def degf_by(self, codes: np.ndarray, G: int) -> np.ndarray:
         """Degrees of freedom of each domain (codes -1 = outside every domain)."""
+        if G == 1 and (codes >= 0).all():
+            return np.array([self.degf()])
         ok = (codes >= 0) & (self.weights != 0)
-        key = np.where(ok, self.row_psu * G + codes, self.n_psu * G)
-        pk = np.bincount(key, minlength=self.n_psu * G + 1)[:-1].reshape(self.n_psu, G) > 0
+        key = (self.row_psu * G + codes)[ok]
+        pk = np.bincount(key, minlength=self.n_psu * G).reshape(self.n_psu, G) > 0
         n_psu = pk.sum(axis=0)
         sk = np.zeros((self.n_strata, G))
         np.add.at(sk, self.psu_stratum, pk.astype(float))

@@ -84,17 +84,25 @@ def linear_stat(
     if Y.ndim == 1:
         Y = Y[:, None]
     p = Y.shape[1]
-    valid = (codes >= 0) & ~np.isnan(Y).any(axis=1)
-    c = np.where(valid, codes, -1)
-    y0 = np.where(np.isnan(Y), 0.0, Y)
+    nan = np.isnan(Y)
+    valid = (codes >= 0) & ~nan.any(axis=1)
+    whole = bool(valid.all()) and G == 1  # the common case: one domain, no missing answers
+    c = codes if whole else np.where(valid, codes, -1)
+    y0 = np.where(nan, 0.0, Y) if nan.any() else Y
     w = design.weights
-    cc = np.where(c >= 0, c, G)
-    W = np.bincount(cc, weights=w, minlength=G + 1)[:G]
-    n = np.bincount(cc, weights=(w != 0).astype(float), minlength=G + 1)[:G].astype(int)
-    nrows = np.bincount(cc, minlength=G + 1)[:G]
-    T = np.empty((G, p))
-    for k in range(p):
-        T[:, k] = np.bincount(cc, weights=w * y0[:, k], minlength=G + 1)[:G]
+    cc = c if whole else np.where(c >= 0, c, G)
+    if whole:
+        W = np.array([w.sum()])
+        n = np.array([np.count_nonzero(w)])
+        nrows = np.array([design.n])
+        T = (w @ y0)[None, :]
+    else:
+        W = np.bincount(cc, weights=w, minlength=G + 1)[:G]
+        n = np.bincount(cc[w != 0], minlength=G + 1)[:G]
+        nrows = np.bincount(cc, minlength=G + 1)[:G]
+        T = np.empty((G, p))
+        for k in range(p):
+            T[:, k] = np.bincount(cc, weights=w * y0[:, k], minlength=G + 1)[:G]
     with np.errstate(divide="ignore", invalid="ignore"):
         ybar = T / W[:, None]
     invW = np.where(W > 0, 1.0 / np.where(W > 0, W, 1.0), 0.0)
@@ -114,19 +122,33 @@ def linear_stat(
         cov = design.variance_rows(S, None)
         nrows = np.full(G, design.n)
     else:
-        sums = design.unit_sums(c, G, [w] + [w * y0[:, k] for k in range(p)])
-        if kind == "mean":
-            zu = (sums[:, :, 1:] - yb[None, :, :] * sums[:, :, :1]) * invW[None, :, None]
+        # work on the valid rows only: every sum is a bincount over (unit, domain) keys
+        if valid.all():
+            wv, yv, cv, uv, present = w, y0, codes, design.row_unit, None
         else:
-            zu = sums[:, :, 1:]
-        zu = zu.reshape(design.n_units, G * p)
-        present = c >= 0
+            idx = np.flatnonzero(valid)
+            wv, yv, cv, uv, present = w[idx], y0[idx], codes[idx], design.row_unit[idx], valid
+        U = design.n_units
+        key = uv if G == 1 else uv * G + cv
+        sw = np.bincount(key, weights=wv, minlength=U * G).reshape(U, G)
+        zu = np.empty((U, G, p))
+        for k in range(p):
+            sy = np.bincount(key, weights=wv * yv[:, k], minlength=U * G).reshape(U, G)
+            zu[:, :, k] = (sy - yb[None, :, k] * sw) * invW[None, :] if kind == "mean" else sy
+        zu = zu.reshape(U, G * p)
         cov = design.variance_units(zu, present)
         if design.lonely_psu == "average" and G > 1:
             # R subsets each domain: the averaging uses that domain's strata only.
             for g in range(G):
                 sl = slice(g * p, (g + 1) * p)
                 cov[sl, sl] = design.variance_units(zu[:, sl], c == g)
+        ssq = np.empty((G, p))
+        for k in range(p):
+            if G == 1:
+                ssq[0, k] = wv @ (yv[:, k] - yb[0, k]) ** 2
+            else:
+                ssq[:, k] = np.bincount(cv, weights=wv * (yv[:, k] - yb[cv, k]) ** 2, minlength=G)
+        return _finish(design, value, cov, ssq, W, n, nrows, c, G, kind)
     # deff (R deff=TRUE): vsrs = svyvar * (N - n) / (N n), times N^2 for totals.
     ssq = np.empty((G, p))
     for k in range(p):
