@@ -126,6 +126,23 @@ class FormResult:
     missing_pages: list[int]
     writeins: list[WriteInCrop]
     marks: list[BoxMark]
+    page_images: dict[int, bytes] = field(default_factory=dict)  # registered pages (JPEG)
+
+    def metadata(self) -> dict[str, Any]:
+        """What capture keeps with the submission: pages (source, image hash) and review."""
+        import hashlib
+
+        pages = []
+        for n, source in sorted(self.pages.items()):
+            entry: dict[str, Any] = {"page": n, "source": source}
+            if n in self.page_images:
+                entry["sha256"] = hashlib.sha256(self.page_images[n]).hexdigest()
+            pages.append(entry)
+        return {
+            "pages": pages,
+            "review": [r.to_dict() for r in self.review],
+            "missing_pages": list(self.missing_pages),
+        }
 
     @property
     def complete(self) -> bool:
@@ -460,8 +477,12 @@ class _PageRead:
     source: str
     serial: str
     number: int
-    page: np.ndarray
+    jpeg: bytes  # the registered page, compressed: a large batch must fit in memory
     marks: list[BoxMark]
+
+    @property
+    def page(self) -> np.ndarray:
+        return cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
 
 
 def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
@@ -548,16 +569,24 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
                 round(solid, 4),
             )
         )
-    return _PageRead(scan.source, serial, num, reg.page, marks)
+    ok, jpeg = cv2.imencode(".jpg", reg.page, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return _PageRead(scan.source, serial, num, jpeg.tobytes(), marks)
 
 
 # -- assembling forms ------------------------------------------------------------------------
 
 
 def read_pages(
-    pages: Sequence[ScanPage | np.ndarray], layout: FormLayout, crops: bool = True
+    pages: Sequence[ScanPage | np.ndarray],
+    layout: FormLayout,
+    crops: bool = True,
+    keep_pages: bool = False,
 ) -> ReadResult:
-    """Read scanned pages (any order/orientation, several forms mixed) against a layout."""
+    """Read scanned pages (any order/orientation, several forms mixed) against a layout.
+
+    crops: attach PNG crops to review items and write-in areas; keep_pages: attach each
+    registered (straightened, 8 px/mm) page as JPEG to its form, for a review screen.
+    """
     unreadable: list[UnreadablePage] = []
     by_serial: dict[str, dict[int, _PageRead]] = {}
     dups: dict[str, list[_PageRead]] = {}
@@ -576,6 +605,9 @@ def read_pages(
         _assemble(serial, got, dups.get(serial, []), layout, crops)
         for serial, got in sorted(by_serial.items())
     ]
+    if keep_pages:
+        for f in forms:
+            f.page_images = {n: pr.jpeg for n, pr in by_serial[f.serial].items()}
     return ReadResult(forms, unreadable)
 
 
@@ -628,10 +660,17 @@ def _assemble(
     for m in marks:
         by_var.setdefault(m.variable, []).append(m)
 
+    decoded: dict[int, np.ndarray] = {}
+
+    def image(n: int) -> np.ndarray:
+        if n not in decoded:
+            decoded[n] = got[n].page
+        return decoded[n]
+
     def item(var: str, kind: str, message: str, codes: list) -> ReviewItem:
         page, rect = _question_rect(layout, var)
         pr = got.get(page)
-        png = _png(_crop_mm(pr.page, rect)) if (crops and pr is not None) else None
+        png = _png(_crop_mm(image(page), rect)) if (crops and pr is not None) else None
         return ReviewItem(
             serial,
             page,
@@ -746,11 +785,11 @@ def _assemble(
             del answers[r.variable]
     writeins: list[WriteInCrop] = []
     if crops:
-        for n, pr in sorted(got.items()):
+        for n in sorted(got):
             for w in layout.pages[n - 1].writeins:
                 rect = (w.x, w.y, w.w, w.h)
-                img = _crop_mm(pr.page, rect)
-                inner = _crop_mm(pr.page, (w.x + 1.5, w.y + 1.5, w.w - 3, w.h - 3))
+                img = _crop_mm(image(n), rect)
+                inner = _crop_mm(image(n), (w.x + 1.5, w.y + 1.5, w.w - 3, w.h - 3))
                 level = float(np.percentile(img, 90)) if img.size else 255.0
                 ink = float((inner < level * 0.6).mean()) if inner.size else 0.0
                 writeins.append(WriteInCrop(serial, n, w.variable, rect, ink > 0.004, _png(img)))

@@ -150,8 +150,12 @@ def test_marks_excluded_by_skip_logic_or_over_the_limit_are_flagged(mini_batch, 
 def test_missing_page_is_reported_and_answers_elsewhere_kept(mini_batch, mini_layout):
     answers = {"a1": 1, "a4": 2, "c1": 2, "d1": 4}
     imgs = _fill(mini_batch, mini_layout, "12427-0001", answers, "tick")
-    [form] = read_pages([ScanPage(imgs[0], "p1")], mini_layout).forms
+    [form] = read_pages([ScanPage(imgs[0], "p1")], mini_layout, keep_pages=True).forms
     assert form.missing_pages == [2] and not form.complete and form.needs_review
+    meta = form.metadata()
+    assert [p["page"] for p in meta["pages"]] == [1] and len(meta["pages"][0]["sha256"]) == 64
+    page = cv2.imdecode(np.frombuffer(form.page_images[1], np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert page.shape == (297 * 8, 210 * 8)
     assert form.answers == answers
     assert [r.kind for r in form.review] == ["missing_page"]
 
