@@ -47,7 +47,7 @@ class CheckRule:
 
 @dataclass(frozen=True)
 class CheckConfig:
-    """Thresholds of the rules; the defaults are documented in docs/quality.md."""
+    """Thresholds of the rules (defaults explained in khaosat/quality/README.md)."""
 
     near_duplicate_similarity: float = 0.95
     near_duplicate_min_items: int = 10

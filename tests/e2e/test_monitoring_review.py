@@ -84,6 +84,8 @@ def test_coordinator_scope_and_manager_review(
     assert cell(page, "P01", "approved") == "1"
     assert cell(page, "P01", "rejected") == "1"
     assert page.inner_text("#t-rejected") == "1"
+    (ROOT / "data").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "data" / "e2e-monitoring-progress.png"), full_page=True)
 
     page.goto(f"{base}/surveys/{code}/audit/?action=response")
     assert "chain-ok" in page.inner_html("#chain")
