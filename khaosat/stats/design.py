@@ -121,6 +121,10 @@ class Design:
         cert = col(certainty, "đơn vị chọn chắc chắn")
         if q is not None and p is None:
             raise StatsError("Đã khai báo SSU nhưng chưa khai báo PSU; hãy thêm --psu.")
+        if cert is not None and p is None:
+            raise StatsError(
+                "Đã khai báo đơn vị chọn chắc chắn nhưng chưa khai báo PSU (đơn vị); hãy thêm --psu."
+            )
         if f2 is not None and f1 is None:
             raise StatsError("Đã khai báo fpc cấp 2 nhưng chưa có fpc cấp 1; hãy thêm --fpc.")
         self.has_strata = s is not None

@@ -569,4 +569,4 @@ def quantile(
                     note,
                 )
             )
-    return EstimateTable("quantile", name, ests, level=level, by=by_name)
+    return EstimateTable("quantile", name, ests, ci_method="woodruff", level=level, by=by_name)

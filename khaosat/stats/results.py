@@ -24,6 +24,12 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _cat(e: Estimate) -> str:
+    if e.quantile is not None:
+        return f"q = {fmt_number(e.quantile, 2)}"
+    return "" if e.category is None else str(e.category)
+
+
 @dataclass
 class Estimate:
     """One design-based estimate with its uncertainty."""
@@ -125,7 +131,7 @@ class EstimateTable:
         for e in self.estimates:
             lines.append(
                 f"{'' if e.domain is None else str(e.domain):<14}"
-                f"{'' if e.category is None else str(e.category):<12}"
+                f"{_cat(e):<12}"
                 f"{fmt(e.value):>12}{fmt(e.se):>14}{fmt(e.ci_low):>12}{fmt(e.ci_high):>12}"
                 f"{fmt(e.margin):>13}{fmt_number(e.deff, 2):>8}{fmt_number(e.n, 0):>8}"
             )
