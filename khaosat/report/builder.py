@@ -90,6 +90,7 @@ class SurveyInfo:
     units: list[UnitCount] = field(default_factory=list)
     unit_names: dict[str, str] = field(default_factory=dict)
     groups: list[GroupSpec] | None = None  # None: the Anket's default comparisons when present
+    unit_regions: dict[str, str] = field(default_factory=dict)  # unit -> former province (region)
 
 
 @dataclass
@@ -230,7 +231,8 @@ def _default_groups(
         levels = [
             (v, f"địa bàn {v}") for v in sorted(df["region"].dropna().unique().tolist(), key=str)
         ]
-        specs.append(GroupSpec("region", "địa bàn (tỉnh cũ)", levels))
+        if levels:
+            specs.append(GroupSpec("region", "địa bàn (tỉnh cũ)", levels))
     if "a2" in infos and "a2" in df:
         i = infos["a2"]
         specs.append(
@@ -953,6 +955,64 @@ def _independent_test(a: Estimate, b: Estimate) -> TestResult:
     )
 
 
+def survey_info_from_files(
+    survey_toml: str | Path, frame_csv: str | Path | None = None
+) -> tuple[SurveyInfo, dict[str, Any]]:
+    """SurveyInfo (and settings overrides) from a survey's survey.toml and its frame.csv."""
+    import tomllib
+
+    path = Path(survey_toml)
+    try:
+        conf = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise ReportError(f"Không tìm thấy tệp {path}. Hãy kiểm tra đường dẫn.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportError(
+            f"Tệp {path.name} sai cú pháp TOML ({exc}). Hãy sửa rồi chạy lại."
+        ) from exc
+    sv = conf.get("survey", {})
+    info = SurveyInfo()
+    if sv.get("title"):
+        info.subject = "Kết quả " + _lower_first(str(sv["title"]))
+    if sv.get("commissioner"):
+        info.sponsor = str(sv["commissioner"])
+        info.conducted_by = f"{sv['commissioner']} phối hợp với các đơn vị được chọn khảo sát"
+    if sv.get("plan_reference"):
+        info.plan = f"Thực hiện {sv['plan_reference']} của {sv.get('commissioner', 'Ban')}"
+    if sv.get("description"):
+        info.mode = str(sv["description"]).rstrip(".")
+    for m in conf.get("milestone", []):
+        if m.get("code") == "fieldwork":
+            info.field_start, info.field_end = m.get("start"), m.get("due")
+        if m.get("code") == "report" and m.get("due"):
+            info.report_date = m["due"]
+    for u in conf.get("unit", []):
+        info.units.append(UnitCount(str(u["code"]), str(u.get("name", "")), issued=u.get("quota")))
+        info.unit_names[str(u["code"])] = str(u.get("name", ""))
+    ph = conf.get("placeholders")
+    if ph:
+        for k in range(1, int(ph.get("count", 0)) + 1):
+            code = f"{ph.get('code_prefix', 'P')}{k:02d}"
+            name = str(ph.get("name", "{n}")).format(n=k)
+            info.units.append(UnitCount(code, name, issued=ph.get("quota")))
+            info.unit_names[code] = name
+    frame = Path(frame_csv) if frame_csv else path.with_name("frame.csv")
+    if frame.exists():
+        fr = pd.read_csv(frame, comment="#", dtype=str, encoding="utf-8-sig")
+        if "code" in fr and "name" in fr:
+            info.unit_names.update(dict(zip(fr["code"], fr["name"], strict=True)))
+        if "code" in fr and "former_province" in fr:
+            info.unit_regions = {
+                c: f"{p} (cũ)"
+                for c, p in zip(fr["code"], fr["former_province"], strict=True)
+                if isinstance(p, str)
+            }
+    overrides: dict[str, Any] = {}
+    if sv.get("small_cell"):
+        overrides["privacy"] = {"min_cell": int(sv["small_cell"])}
+    return info, overrides
+
+
 def build_report(
     questionnaire: Any,
     data: pd.DataFrame,
@@ -970,6 +1030,8 @@ def build_report(
         )
     cfg = settings if isinstance(settings, dict) and "page" in settings else load_settings(settings)
     survey = survey or SurveyInfo()
+    if "region" not in data and survey.unit_regions and "unit" in data:
+        data = data.assign(region=data["unit"].astype(str).map(survey.unit_regions))
     est = estimator or get_estimator(float(cfg["stats"].get("confidence", 0.95)))
     b = _Builder(questionnaire, data, survey, cfg, est, waves, drivers)
     doc = b.build()

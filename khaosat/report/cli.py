@@ -67,13 +67,19 @@ def build_file(
         help="Đợt trước để so sánh: NHÃN=đường/dẫn.csv (lặp lại được, theo thứ tự thời gian).",
     ),
     stem: str = typer.Option("bao-cao", "--name", help="Tên tệp (không có đuôi)."),
+    survey_file: Path | None = typer.Option(
+        None,
+        "--survey",
+        help="survey.toml của cuộc khảo sát (tên, kế hoạch, đơn vị, thời gian; frame.csv bên cạnh nếu có).",
+    ),
 ) -> None:
     """Lập báo cáo từ tệp bảng hỏi và tệp dữ liệu, không cần cơ sở dữ liệu."""
     from rich.console import Console
     from rich.table import Table
 
-    from khaosat.report.builder import SurveyInfo, build_report
+    from khaosat.report.builder import SurveyInfo, build_report, survey_info_from_files
     from khaosat.report.io import read_data
+    from khaosat.report.settings import load_settings, merge_settings
 
     wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     bad = [f for f in wanted if f not in FORMATS]
@@ -101,14 +107,18 @@ def build_file(
             waves.append((label, read_data(path, q)))
         if waves:
             waves.append(("đợt này", df))
-        survey = SurveyInfo(
-            report_date=_date(date, "--date") or dt.date.today(),
-            field_start=_date(field_start, "--field-start"),
-            field_end=_date(field_end, "--field-end"),
-        )
+        cfg = load_settings(settings)
+        if survey_file is not None:
+            survey, overrides = survey_info_from_files(survey_file)
+            cfg = merge_settings(cfg, overrides)
+        else:
+            survey = SurveyInfo(report_date=dt.date.today())
+        survey.report_date = _date(date, "--date") or survey.report_date
+        survey.field_start = _date(field_start, "--field-start") or survey.field_start
+        survey.field_end = _date(field_end, "--field-end") or survey.field_end
         console = Console(stderr=True)
         with console.status("Đang lập báo cáo…"):
-            built = build_report(q, df, survey=survey, settings=settings, waves=waves or None)
+            built = build_report(q, df, survey=survey, settings=cfg, waves=waves or None)
             paths = built.write(out, formats=wanted, stem=stem)
     except ReportError as exc:
         _fail(exc.message)

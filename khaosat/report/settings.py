@@ -23,6 +23,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def merge_settings(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """A copy of base with the keys of over replaced (nested tables merged)."""
+    return _merge(base, over)
+
+
 def default_settings() -> dict[str, Any]:
     """The packaged defaults (khaosat/report/settings.toml)."""
     text = resources.files("khaosat.report").joinpath(SETTINGS_FILE).read_text("utf-8")

@@ -65,3 +65,44 @@ def test_a_bad_format_is_refused(tmp_path):
 def test_settings_prints_the_defaults():
     result = CliRunner().invoke(app, ["report", "settings"])
     assert result.exit_code == 0 and "margin_left_mm = 30" in result.output
+
+
+def test_build_file_takes_the_survey_description(tmp_path):
+    from pathlib import Path
+
+    import docx
+
+    root = Path(__file__).resolve().parents[2] / "surveys" / "hung-yen-2026"
+    write_xlsx(make_questionnaire(), tmp_path / "anket.xlsx")
+    df = make_data(n=200, seed=4)
+    frame = root / "frame.csv"
+    import pandas as pd
+
+    codes = pd.read_csv(frame, comment="#", dtype=str)["code"].tolist()
+    df["unit"] = [codes[i % 6] if i % 2 else codes[-1 - i % 6] for i in range(len(df))]
+    df.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "report.toml").write_text("[chart]\ndpi = 30\n", "utf-8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "build-file",
+            str(tmp_path / "anket.xlsx"),
+            str(tmp_path / "data.csv"),
+            "-o",
+            str(tmp_path / "out"),
+            "-f",
+            "docx",
+            "--settings",
+            str(tmp_path / "report.toml"),
+            "--survey",
+            str(root / "survey.toml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    d = docx.Document(str(tmp_path / "out" / "bao-cao.docx"))
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "Kết quả khảo sát, nắm tình hình Nhân dân" in text
+    assert "từ ngày 28/05/2026 đến ngày 02/06/2026" in text
+    assert "Theo địa bàn (tỉnh cũ)" in text
+    assert "Hưng Yên, ngày 20 tháng 6 năm 2026" == d.tables[0].rows[0].cells[1].paragraphs[1].text
