@@ -65,6 +65,7 @@ class Design:
         fpc2: ColumnOrArray = None,
         lonely_psu: str = "fail",
         certainty: ColumnOrArray = None,
+        deff: str = "srswor",
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             data = pd.DataFrame(data)
@@ -77,6 +78,11 @@ class Design:
         if n == 0:
             raise StatsError("Bộ dữ liệu không có dòng nào; hãy kiểm tra tệp đầu vào.")
         self.lonely_psu = lonely_psu
+        if deff not in ("srswor", "srswr"):
+            raise StatsError("Kiểu hệ số thiết kế (deff) phải là 'srswor' hoặc 'srswr'.")
+        # "srswor": R's deff=TRUE (SRS without replacement, N = sum of weights);
+        # "srswr": R's deff="replace" (Kish, SRS with replacement of the same size).
+        self.deff_kind = deff
         self.spec = {
             "strata": strata if isinstance(strata, str) else None,
             "psu": psu if isinstance(psu, str) else None,

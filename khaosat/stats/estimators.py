@@ -163,12 +163,12 @@ def _finish(design, value, cov, ssq, W, n, nrows, c, G, kind) -> _Linear:
     var = np.diag(cov).reshape(G, p)
     with np.errstate(divide="ignore", invalid="ignore"):
         svyvar = ssq * invW[:, None] * (n / (n - 1.0))[:, None]
-        factor = (W - n) / (W * n)
+        factor = 1.0 / n if design.deff_kind == "srswr" else (W - n) / (W * n)
         vsrs = svyvar * factor[:, None]
         if kind == "total":
             vsrs = vsrs * (W**2)[:, None]
         deff = var / vsrs
-    bad = (W < n) | (n < 2)
+    bad = ((W < n) & (design.deff_kind == "srswor")) | (n < 2)
     deff[bad, :] = np.nan
     deff[~np.isfinite(deff)] = np.nan
     df = design.degf_by(c, G)
