@@ -221,17 +221,47 @@ def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
             )
         else:
             raise ValueError(f"unknown chart type {kind!r}")
-        ax.set_title(
-            _wrap(str(spec.get("title", "")), 80),
+        fig.text(
+            0.015,
+            1 - 0.1 / height,
+            _wrap(str(spec.get("title", "")), 90),
             fontsize=10,
             fontweight="bold",
-            loc="left",
-            pad=22 if kind in ("diverging", "grouped") else 6,
+            va="top",
+            ha="left",
         )
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            # Legend across the figure under the title, so it never covers bars or labels.
+            fig.legend(
+                handles,
+                labels,
+                loc="upper center",
+                bbox_to_anchor=(0.5, 1 - 0.36 / height),
+                ncol=min(5, len(labels)),
+                fontsize=7,
+                frameon=False,
+                columnspacing=0.8,
+                handlelength=1.2,
+            )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         notes = "\n".join(_wrap(str(n), 110) for n in spec.get("notes", []))
-        fig.tight_layout(rect=(0, 0.03 + 0.035 * notes.count("\n") + (0.03 if notes else 0), 1, 1))
+        # Fixed margins (in inches) instead of tight_layout, which costs a full extra draw.
+        ylabels = series if kind == "diverging" else cats
+        longest = max((min(len(t), 38 if kind != "diverging" else 34) for t in ylabels), default=10)
+        left_in = 0.35 + 0.068 * longest
+        n_notes = notes.count("\n") + 1 if notes else 0
+        top_in = 0.45 + (0.3 if kind in ("diverging", "grouped") else 0.0)
+        if "\n" in _wrap(str(spec.get("title", "")), 90):
+            top_in += 0.18
+        bottom_in = 0.45 + 0.14 * n_notes
+        fig.subplots_adjust(
+            left=min(0.5, left_in / width_in),
+            right=0.95,
+            top=1 - top_in / height,
+            bottom=min(0.6, bottom_in / height),
+        )
         if notes:
             fig.text(0.01, 0.01, notes, fontsize=7, va="bottom", ha="left", color="#444444")
         buf = io.BytesIO()
@@ -284,17 +314,6 @@ def _draw_grouped(
     top = max([v for row in values for v in row if v is not None] or [1.0])
     ax.set_xlim(0, min(110.0, top * 1.2 + 2))
     ax.xaxis.set_major_formatter(_pct_formatter())
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(
-            handles,
-            labels,
-            fontsize=7,
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncol=min(4, len(labels)),
-            frameon=False,
-        )
 
 
 def _draw_diverging(
@@ -325,15 +344,6 @@ def _draw_diverging(
         ax.set_yticks([])
         return
     ax.set_ylim(-0.6, len(series) - 0.4)
-    ax.legend(
-        fontsize=7,
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncol=min(5, len(cats)),
-        frameon=False,
-        columnspacing=0.8,
-        handlelength=1.2,
-    )
 
 
 def _pct_formatter(absolute: bool = False) -> Any:
