@@ -70,9 +70,12 @@ def test_coordinator_scope_and_manager_review(
     assert page.locator("svg.chart").count() == 1
 
     page.goto(f"{base}/surveys/{code}/review/?unit=P01")
+    (ROOT / "data").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "data" / "e2e-monitoring-queue.png"), full_page=True)
     page.click("text=P01-0001")
     page.wait_for_url(re.compile(r"/review/\d+/$"))
     assert "Trả lời vi phạm điều kiện" in page.inner_text("#flags")
+    page.screenshot(path=str(ROOT / "data" / "e2e-monitoring-review.png"), full_page=True)
     page.click("#approve-form button")
     page.wait_for_url(re.compile(r"/review/\d+/$"))  # on to the next flagged form
     page.select_option("#reject-form select[name=reason]", "invalid")
@@ -84,7 +87,6 @@ def test_coordinator_scope_and_manager_review(
     assert cell(page, "P01", "approved") == "1"
     assert cell(page, "P01", "rejected") == "1"
     assert page.inner_text("#t-rejected") == "1"
-    (ROOT / "data").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "data" / "e2e-monitoring-progress.png"), full_page=True)
 
     page.goto(f"{base}/surveys/{code}/audit/?action=response")
