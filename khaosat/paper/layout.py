@@ -35,7 +35,7 @@ QR_RECT = (168.0, 6.5, 17.0, 17.0)  # x, y, w, h of the QR code including nothin
 HEADER_BASELINE = 14.0
 FOOTER_BASELINE = PAGE_H - 10.5
 X0, X1 = 14.0, 196.0  # content columns
-Y0, Y1 = 27.0, 277.0  # content rows
+Y0, Y1 = 25.0, 278.0  # content rows
 BOX = 4.6  # answer box side (mm)
 BODY = 9.0  # pt
 SMALL = 7.5
@@ -345,6 +345,26 @@ def _question_title(b: _Block, number: str, text: str, y: float) -> float:
     return y + h
 
 
+def _choice_cell(
+    b: _Block, variable: str, number: str, cx: float, y: float, code: Any, lbl: str, lw: float
+) -> None:
+    """Code, box and label of one choice; the box top is at y + 0.6."""
+    by = y + 0.6
+    b.text(
+        cx + 3.6,
+        by + BOX - 1.0,
+        str(code),
+        "BVP",
+        SMALL,
+        grey=0.25,
+        align="right",
+        where=f"câu {number}",
+    )
+    b.ops.append(Op("rect", (cx + 4.4, by, BOX, BOX, 0.35, 0.0, 1.0)))
+    b.boxes.append(Box(variable, code, round(cx + 4.4, 3), round(by, 3), BOX, BOX))
+    b.para(cx + 4.4 + BOX + 1.6, y + 1.3, lw, lbl, "BVP", BODY, where=f"câu {number}")
+
+
 def _choice_grid(
     b: _Block, variable: str, number: str, choices: list[tuple[Any, str]], y: float
 ) -> float:
@@ -363,27 +383,29 @@ def _choice_grid(
     rows = [choices[i : i + k] for i in range(0, n, k)]
     for row in rows:
         heights = [len(wrap(lbl, "BVP", BODY, cw - 12.0)) for _, lbl in row]
-        rh = max(BOX + 1.8, max(heights) * LINE + 2.0)
+        rh = max(BOX + 1.4, max(heights) * LINE + 1.6)
         for col, (code, lbl) in enumerate(row):
-            cx = x0 + col * cw
-            by = y + 0.9
-            b.text(
-                cx + 3.6,
-                by + BOX - 1.0,
-                str(code),
-                "BVP",
-                SMALL,
-                grey=0.25,
-                align="right",
-                where=f"câu {number}",
-            )
-            b.ops.append(Op("rect", (cx + 4.4, by, BOX, BOX, 0.35, 0.0, 1.0)))
-            b.boxes.append(Box(variable, code, round(cx + 4.4, 3), round(by, 3), BOX, BOX))
-            b.para(
-                cx + 4.4 + BOX + 1.6, y + 1.6, cw - 12.0, lbl, "BVP", BODY, where=f"câu {number}"
-            )
+            _choice_cell(b, variable, number, x0 + col * cw, y, code, lbl, cw - 12.0)
         y += rh
     return y
+
+
+def _cell_width(lbl: str) -> float:
+    return 4.4 + BOX + 1.6 + text_width(lbl, "BVP", BODY) + 4.0
+
+
+INLINE_COLUMN = X0 + 88.0  # choices of short questions start here when the title allows
+
+
+def _inline_fits(title: str, choices: list[tuple[Any, str]]) -> float | None:
+    """x where the choices start when title and choices fit on one line, else None."""
+    tw = text_width(title, "BVP-SemiBold", BODY)
+    total = sum(_cell_width(lbl) for _, lbl in choices)
+    start = max(X0 + 10.0 + tw + 5.0, INLINE_COLUMN)
+    if start + total <= X1:
+        return start
+    start = X0 + 10.0 + tw + 5.0
+    return start if start + total <= X1 else None
 
 
 def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
@@ -395,7 +417,19 @@ def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
         y += b.para(X0, y, X1 - X0, label, "BVP-Italic", BODY, where=f"ghi chú {q.name}")
         b.height = y + 1.0
         return b
-    y = _question_title(b, number, label, y)
+    inline = None
+    if q.type in PAPER_TYPES_ONE | PAPER_TYPES_MULTI and bd.choices(q):
+        inline = _inline_fits(label, bd.choices(q))
+    if inline is not None:
+        b.text(X0, y + BODY * PT * 0.78, f"{number}.", "BVP-Bold", BODY, where=f"câu {number}")
+        b.text(X0 + 10.0, y + BODY * PT * 0.78, label, "BVP-SemiBold", BODY, where=f"câu {number}")
+        x = inline
+        for code, lbl in bd.choices(q):
+            _choice_cell(b, q.name, number, x, y - 1.2, code, lbl, 200.0)
+            x += _cell_width(lbl)
+        y += BOX + 0.4
+    else:
+        y = _question_title(b, number, label, y)
     notes = []
     hint = q.hint(bd.lang, bd.q.default_language)
     if hint:
@@ -435,14 +469,15 @@ def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
                 "trống hoặc thiếu trong sheet choices). Hãy bổ sung rồi in lại."
             )
         codes = tuple(c for c, _ in choices)
-        y = _choice_grid(b, q.name, number, choices, y + 0.6)
+        if inline is None:
+            y = _choice_grid(b, q.name, number, choices, y + 0.4)
         for line in bd.skip_notes.get(q.name, []):
             y += b.para(
                 X0 + 10.0, y + 0.3, X1 - X0 - 10.0, line, "BVP-Italic", BODY, where=f"câu {number}"
             )
     else:
         multiline = "multiline" in (q.appearance or "") or q.type == "text" and not q.relevant
-        h = 24.0 if (multiline and q.type == "text") else 8.0
+        h = 21.0 if (multiline and q.type == "text") else 8.0
         w = X1 - X0 - 10.0 if q.type == "text" else 50.0
         top = y + 1.2
         b.ops.append(Op("rect", (X0 + 10.0, top, w, h, 0.3, 0.45, None)))
@@ -453,7 +488,7 @@ def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
                 yy += 7.0
         b.writeins.append(WriteIn(q.name, X0 + 10.0, round(top, 3), w, h))
         y = top + h
-    b.height = y + 2.2
+    b.height = y + 1.8
     bd.infos[q.name] = QuestionInfo(
         q.name, kind, number, label, codes, bd.units[index][2], q.constraint or "", maxc, 0
     )

@@ -419,14 +419,19 @@ def _measure(
     x0, y0 = round(box.x * PPM), round(box.y * PPM)
     wpx, hpx = round(box.w * PPM), round(box.h * PPM)
     s = round(SEARCH_MM * PPM)
+    f = round(1.5 * PPM)  # flanks: lines that run past the box (rules, shading) are not its edges
     lw = max(2, round(0.4 * PPM))
     H, W = page.shape
-    wx0, wy0 = max(0, x0 - s - lw // 2), max(0, y0 - s - lw // 2)
-    win = page[wy0 : min(H, y0 + hpx + s + lw), wx0 : min(W, x0 + wpx + s + lw)]
-    ink = 255.0 - win.astype(np.float32)
-    # the outline's vertical sides peak in the column profile, horizontal ones in the rows
-    x0 = wx0 + _align(ink.sum(0), wpx, lw) + lw // 2
-    y0 = wy0 + _align(ink.sum(1), hpx, lw) + lw // 2
+    if s + f + lw <= x0 < W - wpx - s - f - lw and s + lw <= y0 < H - hpx - s - lw:
+        # x: column profile over the box's rows
+        rows = page[y0 : y0 + hpx, x0 - s - lw // 2 : x0 + wpx + s + lw]
+        x0 = x0 - s - lw // 2 + _align(255.0 - rows.mean(0), wpx, lw) + lw // 2
+        # y: row profile over the box's columns, minus the quieter flank beside it
+        cols = page[y0 - s - lw // 2 : y0 + hpx + s + lw].astype(np.float32)
+        inside = 255.0 - cols[:, x0 : x0 + wpx].mean(1)
+        left = 255.0 - cols[:, x0 - s - f : x0 - s].mean(1)
+        right = 255.0 - cols[:, x0 + wpx + s : x0 + wpx + s + f].mean(1)
+        y0 = y0 - s - lw // 2 + _align(inside - np.minimum(left, right), hpx, lw) + lw // 2
     if paper_map is not None:
         cy = min(paper_map.shape[0] - 1, int((y0 + hpx / 2) / PPM))
         cx = min(paper_map.shape[1] - 1, int((x0 + wpx / 2) / PPM))

@@ -61,7 +61,7 @@ def test_layout_changes_with_version_and_content():
     assert compute_layout(q).fingerprint != base.fingerprint
     # the fingerprint is about geometry: a wording change that moves no box keeps it
     q = mini_questionnaire("2026.1")
-    q.choice_lists["sex"].choices[0].labels = {"Tiếng Việt (vi)": "Nam giới"}
+    q.items[0].children[1].labels = {"Tiếng Việt (vi)": "Nghề nghiệp hiện nay"}
     assert compute_layout(q).fingerprint == base.fingerprint
 
 
@@ -139,6 +139,20 @@ def test_layout_json_round_trip(mini_layout):
     )
     with pytest.raises(PaperError, match="khaosat paper layout"):
         layout_from_json({"schema": "other"})
+
+
+def test_anket_outline_fits_four_pages_with_large_boxes():
+    from tests.paper.anket_outline import outline_anket
+
+    lay = compute_layout(outline_anket())
+    assert lay.page_count == 4
+    _check_geometry(lay)
+    assert {"g1", "g2", "g3"} <= {w.variable for p in lay.pages for w in p.writeins}
+    texts = _texts(lay)
+    assert "Nếu chọn 2 hoặc 3, chuyển sang câu C1." in texts
+    assert "Nếu chọn 2, chuyển sang câu D1." in texts
+    assert "Nếu chọn 2, chuyển sang câu D3." in texts
+    assert "(Chỉ trả lời nếu ở câu A4 chọn 1)" in texts
 
 
 @pytest.mark.skipif(not ANKET.exists(), reason="surveys/hung-yen-2026/anket.xlsx not written yet")
