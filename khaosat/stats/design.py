@@ -287,6 +287,20 @@ class Design:
             raise StatsError(f"Mảng có {len(arr)} giá trị nhưng dữ liệu có {self.n} dòng.")
         return arr[self._order]
 
+    def whole_sample_sums(self) -> tuple[float, int, np.ndarray]:
+        """Cached sum of weights, count of nonzero weights and weight total per sampling unit."""
+        cached = getattr(self, "_whole_cache", None)
+        if cached is not None and cached[0] is self.weights:
+            return cached[1]
+        w = self.weights
+        value = (
+            float(w.sum()),
+            int(np.count_nonzero(w)),
+            np.bincount(self.row_unit, weights=w, minlength=self.n_units),
+        )
+        self._whole_cache = (w, value)
+        return value
+
     def weights_in_input_order(self) -> np.ndarray:
         """Current (possibly calibrated) weights in the row order of the input data."""
         out = np.empty(self.n)

@@ -92,8 +92,9 @@ def linear_stat(
     w = design.weights
     cc = c if whole else np.where(c >= 0, c, G)
     if whole:
-        W = np.array([w.sum()])
-        n = np.array([np.count_nonzero(w)])
+        wsum, wcount, unit_w = design.whole_sample_sums()
+        W = np.array([wsum])
+        n = np.array([wcount])
         nrows = np.array([design.n])
         T = (w @ y0)[None, :]
     else:
@@ -130,7 +131,10 @@ def linear_stat(
             wv, yv, cv, uv, present = w[idx], y0[idx], codes[idx], design.row_unit[idx], valid
         U = design.n_units
         key = uv if G == 1 else uv * G + cv
-        sw = np.bincount(key, weights=wv, minlength=U * G).reshape(U, G)
+        if whole:
+            sw = unit_w.reshape(U, 1)
+        else:
+            sw = np.bincount(key, weights=wv, minlength=U * G).reshape(U, G)
         zu = np.empty((U, G, p))
         for k in range(p):
             sy = np.bincount(key, weights=wv * yv[:, k], minlength=U * G).reshape(U, G)
