@@ -60,7 +60,11 @@ class StatsEstimator:
             if col in df and df[col].notna().all():
                 kw[arg] = col
         # "adjust": a stratum with a single PSU is centred on the grand mean instead of failing.
-        design = Design(df, lonely_psu="adjust", **kw)
+        try:
+            # Kish deff against SRS with replacement: stable when weights are scaled to n.
+            design = Design(df, lonely_psu="adjust", deff="srswr", **kw)
+        except TypeError:
+            design = Design(df, lonely_psu="adjust", **kw)
         if len(self._cache) > 8:
             self._cache.clear()
         self._cache[id(df)] = (df, design)
