@@ -876,8 +876,15 @@ class _Builder:
                     + "."
                 )
                 break
+        top_online = self.top_options("online_difficulties", 2)
         ubnd.append(
-            "Đầu tư trang thiết bị, hạ tầng số; bảo đảm liên thông phần mềm, dữ liệu giữa tỉnh và xã, phường."
+            "Đầu tư trang thiết bị, hạ tầng số; bảo đảm liên thông phần mềm, dữ liệu giữa tỉnh và xã, phường"
+            + (
+                f"; tháo gỡ các khó khăn khi dùng dịch vụ công trực tuyến được nêu nhiều nhất: {top_online}"
+                if top_online
+                else ""
+            )
+            + "."
         )
         recs.append(("Đối với UBND tỉnh", ubnd))
         local = []
@@ -892,18 +899,42 @@ class _Builder:
             "Nâng cao chất lượng tiếp dân, đối thoại; công khai, minh bạch kết quả giải quyết phản ánh, kiến nghị."
         )
         recs.append(("Đối với cấp ủy, chính quyền các xã, phường", local))
+        top_misinfo = self.top_options("misinformation_channels", 2)
         recs.append(
             (
                 "Đối với Ủy ban MTTQ Việt Nam tỉnh và các đoàn thể chính trị - xã hội",
                 [
                     "Tăng cường nắm tình hình Nhân dân, giám sát, phản biện xã hội đối với hoạt động của chính quyền xã, phường.",
-                    "Phối hợp cung cấp thông tin chính xác, kịp thời, đấu tranh với thông tin sai lệch về mô hình.",
+                    "Phối hợp cung cấp thông tin chính xác, kịp thời, đấu tranh với thông tin sai lệch về mô hình"
+                    + (
+                        f", tập trung vào các kênh người trả lời gặp thông tin sai lệch nhiều nhất: {top_misinfo}"
+                        if top_misinfo
+                        else ""
+                    )
+                    + ".",
                 ],
             )
         )
         for j, (addressee, items) in enumerate(recs, start=1):
             self.add("heading2", f"{j}. {addressee}")
             self.add("bullets", items=items)
+
+    def top_options(self, key: str, k: int) -> str:
+        """The k most chosen options of the multiple-choice question named in [recommendations]."""
+        name = (self.s.get("recommendations") or {}).get(key)
+        tables = self.tables.get(str(name), []) if name else []
+        if not tables:
+            return ""
+        t = tables[0]
+        ranked = sorted(
+            (
+                (t.row_labels[r], e)
+                for r, e in enumerate(t.column(0))
+                if e is not None and self.safe(e)
+            ),
+            key=lambda x: -x[1].value,
+        )
+        return "; ".join(f"{lab.lower()} ({vn.fmt_pct(e.value)})" for lab, e in ranked[:k])
 
     # -- Phụ lục ------------------------------------------------------------------------------
     def appendix(self) -> None:
