@@ -209,3 +209,18 @@ def test_a_flag_problem_never_blocks_storing_a_response(make_response, unit_a, m
     monkeypatch.setattr(services, "flag_response", boom)
     r = make_response(unit_a)
     assert Response.objects.filter(pk=r.pk).exists()
+
+
+def test_a_near_copy_is_flagged_on_arrival_on_both_forms(
+    make_response, unit_a, unit_b, sim_answers
+):
+    first = make_response(unit_a, sim_answers(1))
+    make_response(unit_b, sim_answers(1))  # another unit: not compared
+    copy = make_response(
+        unit_a, {**sim_answers(1), "b1": 1 if sim_answers(1).get("b1") != 1 else 2}
+    )
+    assert "near_duplicate" in rules_of(copy)
+    assert copy.quality_flags.get(rule="near_duplicate").related == [first.serial]
+    assert first.quality_flags.filter(rule="near_duplicate").count() == 1
+    copy.save()  # saving again does not pile up mirror flags
+    assert first.quality_flags.filter(rule="near_duplicate").count() == 1

@@ -22,6 +22,8 @@ from khaosat.quality.checks import (
     ResponseRecord,
     check_response,
     check_survey,
+    encode,
+    near_duplicates,
     plan_of,
 )
 from khaosat.quality.checks import (
@@ -104,11 +106,56 @@ def flag_response(response: Response) -> int:
         config=config_for(response.survey),
     )
     flags = check_response(q, response.answers or {}, ctx)
+    by_key = {str(response.pk): response}
+    if response.status != Response.Status.REJECTED:
+        flags.extend(_near_duplicates_on_arrival(q, response, ctx.config, by_key))
     with transaction.atomic():
         QualityFlag.objects.filter(response=response, origin=QualityFlag.Origin.RESPONSE).delete()
-        return _store(
-            response.survey, flags, {str(response.pk): response}, QualityFlag.Origin.RESPONSE
+        return _store(response.survey, flags, by_key, QualityFlag.Origin.RESPONSE)
+
+
+ARRIVAL_UNIT_LIMIT = 3000  # larger units are compared by the survey-wide re-check only
+
+
+def _near_duplicates_on_arrival(
+    q: Questionnaire, response: Response, cfg: CheckConfig, by_key: dict[str, Response]
+) -> list[Flag]:
+    """Near-duplicates of one arriving response among its unit's other forms (both sides)."""
+    others = list(
+        Response.objects.filter(unit=response.unit, questionnaire=response.questionnaire)
+        .exclude(pk=response.pk)
+        .exclude(status=Response.Status.REJECTED)[: ARRIVAL_UNIT_LIMIT + 1]
+    )
+    if not others or len(others) > ARRIVAL_UNIT_LIMIT:
+        return []
+    recs = [ResponseRecord(str(response.pk), response.unit.code, response.answers or {})]
+    recs += [ResponseRecord(str(o.pk), response.unit.code, o.answers or {}) for o in others]
+    found = near_duplicates(response.unit.code, recs, encode(plan_of(q), recs), cfg)
+    if not found:
+        return []
+    by_key.update({str(o.pk): o for o in others})
+    mine = [f for f in found if f.key == str(response.pk)]
+    # partners get the mirror flag unless they already carry one naming this response
+    me = _label(response, str(response.pk))
+    for f in found:
+        if f.key == str(response.pk):
+            continue
+        partner = by_key[f.key]
+        if any(
+            me in (x.related or []) for x in partner.quality_flags.filter(rule="near_duplicate")
+        ):
+            continue
+        mine.append(
+            Flag(
+                f.rule,
+                f"Giống gần hoàn toàn với phiếu {me} cùng đơn vị.",
+                f.severity,
+                key=f.key,
+                unit=f.unit,
+                related=(str(response.pk),),
+            )
         )
+    return mine
 
 
 def recheck_survey(survey: Survey, user=None) -> int:
