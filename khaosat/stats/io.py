@@ -17,7 +17,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     ext = p.suffix.lower()
     try:
         if ext in (".csv", ".txt"):
-            return pd.read_csv(p, sep=None, engine="python", encoding="utf-8-sig")
+            df = pd.read_csv(p, encoding="utf-8-sig")
+            if df.shape[1] == 1 and ";" in str(df.columns[0]):  # Excel's Vietnamese CSV
+                df = pd.read_csv(p, sep=";", decimal=",", encoding="utf-8-sig")
+            return df
         if ext in (".xlsx", ".xlsm", ".xls"):
             return pd.read_excel(p, sheet_name=0)
         if ext == ".sav":

@@ -175,3 +175,26 @@ def test_user_errors_are_vietnamese_without_traceback(args, message):
 def test_missing_file():
     res = runner.invoke(app, ["estimate", "khong_ton_tai.csv", "--mean", "x"])
     assert res.exit_code == 2 and "Không tìm thấy tệp" in res.output
+
+
+def test_semicolon_csv_with_decimal_commas(tmp_path, apistrat):
+    f = tmp_path / "excel.csv"
+    apistrat[["stype", "pw", "fpc", "api00"]].to_csv(f, sep=";", decimal=",", index=False)
+    res = runner.invoke(
+        app,
+        [
+            "estimate",
+            str(f),
+            "--strata",
+            "stype",
+            "--weight",
+            "pw",
+            "--fpc",
+            "fpc",
+            "--mean",
+            "api00",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["estimates"][0]["value"] == pytest.approx(662.287363159321)
