@@ -153,6 +153,11 @@ class BuiltReport:
 def public_data(df: pd.DataFrame) -> pd.DataFrame:
     """The data set as released: open-ended texts scrubbed of names, phones, ID numbers, e-mails."""
     out = df.copy()
+    # Internal columns ("_index", …) are not released; the simulation flag is kept under a valid
+    # SPSS/Stata name so simulated data can never pass for real answers.
+    if "_simulated" in out and "mo_phong" not in out:
+        out = out.rename(columns={"_simulated": "mo_phong"})
+    out = out[[c for c in out.columns if not str(c).startswith("_")]]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: scrub_text(v) if isinstance(v, str) else v)

@@ -73,6 +73,8 @@ _DESIGN_LABELS = {
     "weight": "Trọng số",
     "fpc": "Hiệu chỉnh quần thể hữu hạn",
     "nhom": "Nhóm đối tượng",
+    "mo_phong": "Dữ liệu mô phỏng (1 = mô phỏng)",
+    "region": "Địa bàn (tỉnh cũ)",
 }
 
 
@@ -157,7 +159,7 @@ def _labels_for(
     col_labels, value_labels = [], {}
     for col in df.columns:
         e = by_var.get(col)
-        label = e.label if e else ""
+        label = e.label if e else _DESIGN_LABELS.get(str(col), "")
         col_labels.append(label[:max_label] if max_label else label)
         if e and e.values and pd.api.types.is_numeric_dtype(df[col]):
             vals = {}
