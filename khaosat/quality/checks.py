@@ -441,8 +441,11 @@ def encode(plan: Plan, recs: Sequence[ResponseRecord]) -> np.ndarray:
             v = a.get(name)
             if not _answered(v):
                 continue
-            if isinstance(v, list):
-                v = tuple(v)
+            try:
+                v = tuple(v) if isinstance(v, list) else v
+                hash(v)
+            except TypeError:  # unhashable (not a contract value): compare by its text
+                v = repr(v)
             out[i, j] = vocab[j].setdefault(v, len(vocab[j]))
     return out
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from khaosat.quality.checks import (
     CheckConfig,
@@ -210,3 +212,25 @@ def test_check_survey_takes_plain_dicts_like_records():
     )
     as_record = check_survey(Q, _recs([a]))
     assert as_dict == as_record and "constraint" in rules(as_dict)
+
+
+values = st.one_of(
+    st.none(),
+    st.integers(-5, 200),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.one_of(st.integers(0, 10), st.text(max_size=3)), max_size=4),
+    st.booleans(),
+)
+names = st.sampled_from([q.name for q in Q.value_questions()] + ["zz", "c7_9", ""])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.dictionaries(names, values, max_size=25), min_size=1, max_size=4))
+def test_any_answers_give_flags_never_an_exception(answer_sets):
+    flags = check_response(Q, answer_sets[0], {"key": "x", "unit": "P01", "serial": "P01-0001"})
+    recs = [{"key": str(i), "unit": "P01", "answers": a} for i, a in enumerate(answer_sets)]
+    flags += check_survey(Q, recs)
+    for f in flags:
+        assert f.rule in RULES and f.why and f.severity in ("error", "warning", "info")
+    assert 0 <= answered_share(Q, answer_sets[0]) <= 1
