@@ -87,6 +87,7 @@ class CheckContext:
     serial: str | None = None
     config: CheckConfig = field(default_factory=CheckConfig)
     today: _dt.date | None = None
+    issued: int | None = None  # forms printed for the unit, when known
 
 
 # -- what the checks know of a questionnaire --------------------------------------------------
@@ -309,6 +310,17 @@ def check_response(
         if flag is not None:
             flags.append(flag)
 
+    if ctx.serial and ctx.issued:
+        number = str(ctx.serial).rsplit("-", 1)[-1]
+        if number.isdigit() and int(number) > ctx.issued:
+            flags.append(
+                make_flag(
+                    "serial_range",
+                    f"Số phiếu {ctx.serial}: đơn vị chỉ được phát {ctx.issued} phiếu "
+                    f"(từ 0001 đến {ctx.issued:04d}).",
+                    **where,
+                )
+            )
     if ctx.serial and ctx.unit:
         unit_of_serial = str(ctx.serial).rsplit("-", 1)[0]
         if "-" in str(ctx.serial) and unit_of_serial != ctx.unit:

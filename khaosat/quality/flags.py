@@ -43,6 +43,13 @@ RULES: dict[str, Rule] = {
             ERROR,
         ),
         Rule(
+            "serial_range",
+            "Số phiếu ngoài dãy đã phát",
+            "Số thứ tự trong số phiếu lớn hơn số phiếu đã in và giao cho đơn vị. Kiểm tra lại số "
+            "in trên phiếu; phiếu không do khảo sát phát ra thì loại.",
+            ERROR,
+        ),
+        Rule(
             "near_duplicate",
             "Phiếu gần như trùng nhau",
             "Các câu trả lời giống nhau gần như hoàn toàn (từ 95% số câu có trả lời trở lên) với "

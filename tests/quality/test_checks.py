@@ -100,6 +100,16 @@ def test_serial_of_another_unit():
     )
 
 
+def test_serial_beyond_the_forms_issued():
+    assert "serial_range" in rules(
+        check_response(Q, CLEAN[0], {"serial": "P01-0046", "issued": 45})
+    )
+    assert "serial_range" not in rules(
+        check_response(Q, CLEAN[0], {"serial": "P01-0045", "issued": 45})
+    )
+    assert "serial_range" not in rules(check_response(Q, CLEAN[0], {"serial": "P01-0046"}))
+
+
 def test_checks_sheet_rule_is_an_expression_that_must_hold():
     q = Questionnaire.from_dict(
         {

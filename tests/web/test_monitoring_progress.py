@@ -129,3 +129,14 @@ def test_dispositions_page_counts_rejections_by_reason(login, users, survey, uni
         {"duplicate": 1},
     )
     assert row.rr1 == row.complete / unit_a.quota
+
+
+def test_printed_serials_count_as_issued_and_bound_the_serials(survey, unit_a, make_response):
+    unit_a.attributes = {"issued": 2}
+    unit_a.save()
+    make_response(unit_a, serial="P01-0001")
+    late = make_response(unit_a, serial="P01-0003")
+    assert late.quality_flags.filter(rule="serial_range").exists()
+    row = services.progress(survey, [unit_a])["rows"][0]
+    assert row["issued"] == 2
+    assert services.dispositions_for(survey, [unit_a]).rows[0].issued == 2

@@ -59,11 +59,16 @@ def config_for(survey: Survey) -> CheckConfig:
     return CheckConfig(**known, rules=rules)
 
 
+def printed(unit: Unit) -> int | None:
+    """Forms printed for a unit when recorded (unit.attributes['issued']), else None."""
+    n = (unit.attributes or {}).get("issued")
+    return int(n) if isinstance(n, int | float) and n > 0 else None
+
+
 def issued(unit: Unit) -> int:
     """Forms issued to a unit: printed serials when recorded (unit.attributes['issued']), else
     the quota."""
-    n = (unit.attributes or {}).get("issued")
-    return int(n) if isinstance(n, int | float) and n > 0 else unit.quota
+    return printed(unit) or unit.quota
 
 
 def _store(survey: Survey, flags: Iterable[Flag], by_key: dict[str, Response], origin: str) -> int:
@@ -104,6 +109,7 @@ def flag_response(response: Response) -> int:
         unit=response.unit.code,
         serial=response.serial,
         config=config_for(response.survey),
+        issued=printed(response.unit),
     )
     flags = check_response(q, response.answers or {}, ctx)
     by_key = {str(response.pk): response}
