@@ -18,7 +18,17 @@ app = typer.Typer(
 # Each area registers its own Typer app in khaosat/<area>/cli.py as `app` (a group) or
 # `register(root)` (top-level verbs such as `estimate`, `simulate`). A missing module is
 # skipped so that the areas can grow independently.
-AREAS = ("questionnaire", "sampling", "paper", "capture", "stats", "text", "report", "web")
+AREAS = (
+    "questionnaire",
+    "sampling",
+    "paper",
+    "capture",
+    "quality",
+    "stats",
+    "text",
+    "report",
+    "web",
+)
 
 
 def _register_areas() -> None:

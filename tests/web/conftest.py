@@ -88,3 +88,43 @@ def job_of_coord_a(users, survey):
     from khaosat.web.core.models import Job
 
     return Job.objects.create(kind="test", created_by=users["coord_a"], survey=survey)
+
+
+@pytest.fixture
+def results_data(survey):
+    """120 simulated responses of the shipped Anket in six units, stored through the door."""
+    from khaosat.questionnaire.simulate import simulate
+    from khaosat.web.capture import door
+    from khaosat.web.results.dataset import questionnaire_of
+
+    q = questionnaire_of(survey)
+    if q is None:
+        pytest.skip("surveys/hung-yen-2026/anket.xlsx is not there yet")
+    sims = iter(simulate(q, 120, seed=11))
+    for unit in survey.units.order_by("code")[:6]:
+        for k in range(20):
+            door.submit(
+                survey=survey,
+                source=Response.Source.SIMULATED,
+                unit=unit,
+                serial=f"{unit.code}-{k + 1:04d}",
+                answers=next(sims).answers,
+                simulated=True,
+            )
+    return survey
+
+
+@pytest.fixture
+def built_report_job(survey, users, settings):
+    from khaosat.web.core.models import Job
+
+    path = Path(settings.DATA_DIR) / "reports" / "test" / "bao-cao.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PK test")
+    return Job.objects.create(
+        kind="report.build",
+        survey=survey,
+        status=Job.Status.DONE,
+        created_by=users["manager"],
+        result={"files": {"docx": str(path)}},
+    )

@@ -1,0 +1,111 @@
+"""From the database to the analysis data set: valid responses as a flat table with the design
+columns (unit, stratum, psu, weight, fpc) the statistics engine needs.
+
+Simulated responses never mix with real ones: a data set is either all real (the default) or,
+when a survey has only simulated responses (a demo), all simulated — and says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from khaosat.questionnaire.model import Questionnaire
+from khaosat.web.core.models import Response, Survey
+
+
+@dataclass
+class Dataset:
+    questionnaire: Questionnaire
+    data: pd.DataFrame
+    simulated: bool = False
+    design_note: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.data)
+
+
+def flatten(q: Questionnaire, answers: list[dict]) -> pd.DataFrame:
+    """One column per variable; select_multiple as `{name}_{code}` 0/1 (NaN when unanswered)."""
+    cols: dict[str, list] = {}
+    for question in q.value_questions():
+        if question.is_metadata:
+            continue
+        name = question.name
+        if question.is_multiple:
+            for c in q.choices_of(question):
+                cols[f"{name}_{c.code}"] = [
+                    (1 if c.code in a[name] else 0) if a.get(name) is not None else None
+                    for a in answers
+                ]
+        else:
+            cols[name] = [a.get(name) for a in answers]
+    frame = pd.DataFrame(cols, index=range(len(answers)))
+    for name in frame.columns:
+        values = [v for v in frame[name] if v is not None]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
+    return frame
+
+
+def questionnaire_of(survey: Survey) -> Questionnaire | None:
+    qv = survey.questionnaires.order_by("-created_at", "-id").first()
+    return Questionnaire.from_dict(qv.definition) if qv and qv.definition else None
+
+
+def survey_dataset(survey: Survey, *, units=None, include_simulated: bool | None = None) -> Dataset:
+    """Valid (not rejected) responses of the survey with design columns."""
+    q = questionnaire_of(survey)
+    if q is None:
+        raise LookupError("Khảo sát chưa có bảng hỏi.")
+    qs = survey.responses.exclude(status=Response.Status.REJECTED).select_related("unit")
+    if units is not None:
+        qs = qs.filter(unit__in=units)
+    real = qs.filter(simulated=False)
+    if include_simulated is None:
+        include_simulated = not real.exists()
+    rows = list((qs.filter(simulated=True) if include_simulated else real).order_by("serial", "id"))
+    data = flatten(q, [r.answers for r in rows])
+    data.insert(0, "serial", [r.serial or str(r.instance_id) for r in rows])
+    unit_codes = [r.unit.code for r in rows]
+    design, note = design_columns(survey, rows, unit_codes)
+    data = pd.concat([data, design.reset_index(drop=True)], axis=1)
+    regions = {u.code: (u.attributes or {}).get("former_province") for u in survey.units.all()}
+    if any(regions.values()):
+        data["region"] = [regions.get(c) for c in unit_codes]
+    notes = []
+    if include_simulated:
+        notes.append(
+            "Dữ liệu MÔ PHỎNG (không phải phiếu thật) — chỉ dùng để trình diễn, thử nghiệm."
+        )
+    return Dataset(q, data, simulated=include_simulated, design_note=note, notes=notes)
+
+
+def design_columns(survey: Survey, rows: list[Response], unit_codes: list[str]):
+    """Design columns from the applied sampling plan; equal weights by unit otherwise."""
+    from khaosat.web.sampling.services import applied_plan
+
+    plan = applied_plan(survey)
+    if plan is not None and unit_codes:
+        from khaosat.sampling import design_columns as plan_columns
+
+        cols = plan_columns(plan, unit_codes, [r.serial or str(r.instance_id) for r in rows])
+        return cols, "Trọng số từ kế hoạch chọn mẫu (xác suất chọn đơn vị và số phiếu thu về)."
+    units = {u.code: u for u in survey.units.all()}
+    frame = pd.DataFrame(
+        {
+            "unit": unit_codes,
+            "stratum": [units[c].stratum or "—" for c in unit_codes],
+            "psu": unit_codes,
+            "weight": [units[c].base_weight or 1.0 for c in unit_codes],
+            "fpc": [math.inf] * len(unit_codes),
+        }
+    )
+    return frame, (
+        "Chưa có kế hoạch chọn mẫu: mỗi đơn vị là một cụm, trọng số bằng nhau "
+        "(hoặc trọng số cơ sở đã ghi cho đơn vị)."
+    )

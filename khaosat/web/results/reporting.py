@@ -1,0 +1,100 @@
+"""Build a survey's report from the database: SurveyInfo from the survey, its units and
+counts; the data set with design columns; files under the data directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from khaosat.report.builder import SurveyInfo, UnitCount, build_report
+from khaosat.web.core.models import Response, Survey
+from khaosat.web.results.dataset import survey_dataset
+
+REPORT_FORMATS = ("docx", "pdf", "xlsx")
+
+
+def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = None) -> SurveyInfo:
+    counts = {
+        c["unit_id"]: c
+        for c in survey.responses.values("unit_id").annotate(
+            returned=Count("id"), valid=Count("id", filter=~Q(status=Response.Status.REJECTED))
+        )
+    }
+    units = []
+    for u in survey.units.order_by("kind", "code"):
+        c = counts.get(u.id, {"returned": 0, "valid": 0})
+        units.append(
+            UnitCount(u.code, u.name, issued=u.quota, returned=c["returned"], valid=c["valid"])
+        )
+    field = survey.milestones.filter(code="fieldwork").first()
+    plan_run = (
+        survey.sampling_runs.filter(applied=True).first()
+        if hasattr(survey, "sampling_runs")
+        else None
+    )
+    sampling = ""
+    if plan_run is not None:
+        p = plan_run.plan
+        sampling = (
+            f"Chọn mẫu phân tầng ({p.get('method_note') or p.get('method')}), hạt giống "
+            f"ngẫu nhiên {p.get('seed')}; các đảng ủy trực thuộc Tỉnh ủy được chọn chắc chắn."
+        )
+    return SurveyInfo(
+        subject="Kết quả " + survey.title[0].lower() + survey.title[1:],
+        report_date=report_date or timezone.localdate(),
+        plan=f"Thực hiện {survey.plan_reference}" if survey.plan_reference else "",
+        sponsor=survey.commissioner or SurveyInfo.sponsor,
+        field_start=field.start if field else None,
+        field_end=field.due if field else None,
+        sampling=sampling,
+        weighting=design_note,
+        units=units,
+        unit_names={u.code: u.name for u in survey.units.all()},
+        unit_regions={
+            u.code: (u.attributes or {}).get("former_province")
+            for u in survey.units.all()
+            if (u.attributes or {}).get("former_province")
+        },
+    )
+
+
+def report_settings(survey: Survey):
+    path = Path("surveys") / survey.code / "report.toml"
+    return path if path.exists() else None
+
+
+def build_survey_report(
+    survey: Survey,
+    out_dir: Path,
+    formats=REPORT_FORMATS,
+    progress=None,
+    report_date: dt.date | None = None,
+) -> dict:
+    """Build the report files into out_dir; returns {format: path} and the manifest."""
+    step = progress or (lambda *a: None)
+    step(0, 3, "Đọc dữ liệu")
+    ds = survey_dataset(survey)
+    step(1, 3, f"Tính toán và soạn báo cáo ({ds.n} phiếu)")
+    info = survey_info(survey, ds.design_note, report_date)
+    built = build_report(ds.questionnaire, ds.data, survey=info, settings=report_settings(survey))
+    step(2, 3, "Ghi tệp")
+    fmts = [
+        f for f in formats if f != "pdf" or shutil.which("soffice") or shutil.which("libreoffice")
+    ]
+    paths = built.write(out_dir, formats=fmts)
+    step(3, 3, "Xong")
+    return {
+        "files": {k: str(v) for k, v in paths.items()},
+        "manifest": built.manifest,
+        "simulated": ds.simulated,
+        "n": ds.n,
+    }
+
+
+def reports_dir(survey: Survey) -> Path:
+    return Path(settings.DATA_DIR) / "reports" / survey.code

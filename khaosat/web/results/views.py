@@ -1,0 +1,168 @@
+"""Results: the dashboard (aggregates only, small cells suppressed), cross-tabs with the
+Rao–Scott test, the report built as a background job, and audited raw-data exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from khaosat.report.dashboard import dashboard_data
+from khaosat.report.errors import ReportError
+from khaosat.report.tables import describe_questionnaire
+from khaosat.web.core import jobs
+from khaosat.web.core.models import AuditEvent, Job
+from khaosat.web.core.scope import get_survey, is_unit_scoped, requires, visible_units
+from khaosat.web.results.dataset import survey_dataset
+
+GROUP_VARIABLES = ["nhom", "a1", "a2", "a5", "a6"]
+
+
+def _levels(infos, name):
+    for i in infos:
+        if i.name == name:
+            return list(zip(i.codes, i.labels, strict=False))
+    return None
+
+
+@requires("results.view")
+def dashboard(request, code):
+    survey = get_survey(request.user, code)
+    try:
+        ds = survey_dataset(survey)
+    except LookupError as exc:
+        return render(request, "results/dashboard.html", {"survey": survey, "error": str(exc)})
+    infos = describe_questionnaire(ds.questionnaire)
+    single = [i for i in infos if i.kind in ("single", "scale5")]
+    by_choices = [(i.name, f"{i.number} {i.label}") for i in infos if i.name in GROUP_VARIABLES]
+    by_choices += [("stratum", _("Tầng mẫu")), ("unit", _("Đơn vị"))]
+    if "region" in ds.data:
+        by_choices.append(("region", _("Địa bàn (tỉnh cũ)")))
+    by = request.GET.get("by") or None
+    only = request.GET.get("only") or None
+    row, col = request.GET.get("row") or None, request.GET.get("col") or None
+    by_levels = None
+    if is_unit_scoped(request.user):
+        # A coordinator or keyer sees the domain of their own units, never other units'.
+        own = list(visible_units(request.user, survey))
+        by, by_levels = "unit", [(u.code, u.name) for u in own]
+        only = None
+    elif by:
+        if by not in dict(by_choices):
+            raise Http404()
+        by_levels = _levels(infos, by)
+        if by_levels is None:
+            values = sorted(ds.data[by].dropna().unique().tolist(), key=str)
+            names = {u.code: u.name for u in survey.units.all()} if by == "unit" else {}
+            by_levels = [(v, names.get(v, str(v))) for v in values]
+        if only:
+            by_levels = [lv for lv in by_levels if str(lv[0]) == only] or by_levels
+    variables = None
+    crosstab = False
+    if row and col and not is_unit_scoped(request.user):
+        names = {i.name for i in single}
+        if row not in names or col not in names or row == col:
+            messages.error(
+                request, _("Hãy chọn hai câu hỏi một lựa chọn khác nhau để lập bảng chéo.")
+            )
+        else:
+            variables, by, by_levels, crosstab = [row], col, _levels(infos, col), True
+    try:
+        data = dashboard_data(
+            ds.questionnaire, ds.data, by=by, by_levels=by_levels, variables=variables
+        )
+    except ReportError as exc:
+        return render(request, "results/dashboard.html", {"survey": survey, "error": exc.message})
+    for item in data["items"]:
+        item["chart_json"] = json.dumps(item["chart"], ensure_ascii=False)
+    return render(
+        request,
+        "results/dashboard.html",
+        {
+            "survey": survey,
+            "data": data,
+            "ds": ds,
+            "by": by,
+            "only": only,
+            "by_choices": by_choices,
+            "single": single,
+            "row": row,
+            "col": col,
+            "crosstab": crosstab,
+            "scoped": is_unit_scoped(request.user),
+            "by_levels": by_levels or [],
+            "small_cell": survey.small_cell,
+        },
+    )
+
+
+@requires("results.view")
+def reports(request, code):
+    survey = get_survey(request.user, code)
+    built = Job.objects.filter(kind="report.build", survey=survey).order_by("-created_at")[:20]
+    return render(request, "results/reports.html", {"survey": survey, "jobs": built})
+
+
+@requires("survey.manage")
+@require_POST
+def report_build(request, code):
+    survey = get_survey(request.user, code)
+    j = jobs.create("report.build", user=request.user, survey=survey)
+    jobs.start(j)
+    messages.info(request, _("Đang lập báo cáo; trang sẽ tự cập nhật khi xong."))
+    return redirect("results_reports", code=survey.code)
+
+
+REPORT_FILES = {"docx", "pdf", "xlsx"}
+RAW_FILES = {"sav", "dta", "csv", "codebook"}
+
+
+@requires("results.view")
+def report_file(request, code, pk, fmt):
+    survey = get_survey(request.user, code)
+    j = get_object_or_404(Job, pk=pk, kind="report.build", survey=survey, status=Job.Status.DONE)
+    if fmt not in REPORT_FILES:
+        raise Http404()
+    path = (j.result or {}).get("files", {}).get(fmt)
+    root = Path(settings.DATA_DIR).resolve()
+    if not path or not Path(path).resolve().is_relative_to(root) or not Path(path).exists():
+        raise Http404()
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(path).name)
+
+
+@requires("raw.export")
+def raw_export(request, code, fmt):
+    """The anonymised data set (codes, no free text identifying anyone) — managers, audited."""
+    survey = get_survey(request.user, code)
+    if fmt not in RAW_FILES:
+        raise Http404()
+    from khaosat.report import exports
+    from khaosat.report.builder import public_data
+
+    ds = survey_dataset(survey)
+    out = Path(settings.DATA_DIR) / "exports" / survey.code
+    out.mkdir(parents=True, exist_ok=True)
+    codebook = exports.codebook_from_questionnaire(ds.questionnaire, ds.data)
+    public = public_data(ds.data)
+    stem = f"{survey.code}-du-lieu"
+    if fmt == "sav":
+        path = exports.write_sav(public, out / f"{stem}.sav", codebook)
+    elif fmt == "dta":
+        path = exports.write_dta(public, out / f"{stem}.dta", codebook)
+    else:
+        written = exports.write_csv(public, out / f"{stem}.csv", codebook)
+        path = written[0] if fmt == "csv" else written[-1]
+    AuditEvent.record(
+        "export.raw",
+        survey,
+        user=request.user,
+        survey=survey,
+        new={"format": fmt, "rows": ds.n, "simulated": ds.simulated},
+    )
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(path).name)

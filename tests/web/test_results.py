@@ -1,0 +1,77 @@
+"""Results: aggregates for leadership, small cells hidden, raw data audited, reports built."""
+
+from django.urls import reverse
+
+from khaosat.web.core.models import AuditEvent, Job
+
+
+def test_dashboard_shows_weighted_tables_and_charts(login, results_data, users):
+    page = login(users["viewer"]).get(reverse("results_dashboard", args=[results_data.code]))
+    assert page.status_code == 200
+    items = page.context["data"]["items"]
+    assert {"a1", "f4"} <= {i["variable"] for i in items}
+    assert "data-khaosat-chart" in page.content.decode()
+    assert "MÔ PHỎNG" in page.content.decode()  # simulated data says so
+
+
+def test_single_choice_percentages_add_to_100(login, results_data, users):
+    page = login(users["manager"]).get(reverse("results_dashboard", args=[results_data.code]))
+    item = next(i for i in page.context["data"]["items"] if i["variable"] == "a1")
+    values = [
+        float(r[1].replace(",", "."))
+        for r in item["rows"][1:]
+        if r[1] not in ("–", "") and not r[0].lower().startswith(("tổng", "cộng", "n ", "số"))
+    ]
+    assert abs(sum(values) - 100) < 0.2
+
+
+def test_groups_with_few_respondents_are_hidden(login, results_data, users):
+    # by unit: each unit has 20 forms; answers of a rare category fall below 10 and are hidden
+    page = login(users["manager"]).get(
+        reverse("results_dashboard", args=[results_data.code]), {"by": "unit"}
+    )
+    text = page.content.decode()
+    assert "–" in text
+
+
+def test_coordinator_sees_only_own_unit_domain(login, results_data, users):
+    page = login(users["coord_a"]).get(reverse("results_dashboard", args=[results_data.code]))
+    assert page.context["by"] == "unit"
+    assert [code for code, _ in page.context["by_levels"]] == ["P01"]
+    assert "Đơn vị xã, phường số 2 " not in page.content.decode()
+
+
+def test_crosstab_reports_rao_scott(login, results_data, users):
+    page = login(users["manager"]).get(
+        reverse("results_dashboard", args=[results_data.code]), {"row": "f4", "col": "a6"}
+    )
+    assert page.context["crosstab"]
+    (item,) = page.context["data"]["items"]
+    assert item["variable"] == "f4" and item["test_p"] is not None
+
+
+def test_raw_export_is_for_managers_and_audited(login, results_data, users):
+    r = login(users["manager"]).get(reverse("results_export", args=[results_data.code, "sav"]))
+    assert r.status_code == 200
+    ev = AuditEvent.objects.filter(action="export.raw").last()
+    assert ev.username == "manager" and ev.new["format"] == "sav" and ev.new["rows"] == 120
+    assert (
+        login(users["viewer"])
+        .get(reverse("results_export", args=[results_data.code, "sav"]))
+        .status_code
+        == 403
+    )
+
+
+def test_report_build_job_writes_the_documents(login, results_data, users, settings):
+    from khaosat.web.core import jobs
+
+    j = jobs.create("report.build", user=users["manager"], survey=results_data)
+    j = jobs.run(j.pk)
+    assert j.status == Job.Status.DONE, j.message
+    assert {"docx", "xlsx"} <= set(j.result["files"])
+    r = login(users["viewer"]).get(
+        reverse("results_report_file", args=[results_data.code, j.pk, "docx"])
+    )
+    assert r.status_code == 200 and r.getvalue()[:2] == b"PK"
+    assert AuditEvent.objects.filter(action="report.build").exists()
