@@ -236,7 +236,7 @@ def _default_groups(
         levels = [
             (v, f"địa bàn {v}") for v in sorted(df["region"].dropna().unique().tolist(), key=str)
         ]
-        if levels:
+        if len(levels) >= 2:  # one former province only: nothing to compare
             specs.append(GroupSpec("region", "địa bàn (tỉnh cũ)", levels))
     if "a2" in infos and "a2" in df:
         i = infos["a2"]
@@ -742,6 +742,7 @@ class _Builder:
                 additive=False,
                 row_codes=[i.name for i in key],
                 group_variable=g.column,
+                row_header="Chỉ tiêu (tỷ lệ đánh giá tích cực)",
             )
             table = suppress_table(table, self.min_cell)
             self.tables.setdefault(f"so_sanh_{g.column}", []).append(table)

@@ -437,7 +437,7 @@ def normalize_zip(data: bytes) -> bytes:
 def result_table_rows(table: ResultTable, show_moe: bool = True) -> list[list[str]]:
     """Text cells of a result table (header row first); hidden cells are "–"."""
     single = len(table.col_labels) == 1
-    header = ["Phương án trả lời"]
+    header = [table.row_header]
     if single:
         header += ["Tỷ lệ (%)"] + (["Sai số (±%)"] if show_moe else [])
     else:

@@ -271,7 +271,7 @@ def write_xlsx(
                     + ", ".join(table.col_labels[1:] if table.total_col == 0 else table.col_labels),
                 )
                 row += 1
-            header = ["Phương án trả lời"]
+            header = [table.row_header]
             for c in table.col_labels:
                 header += [
                     f"{c}: n",

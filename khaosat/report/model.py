@@ -65,6 +65,7 @@ class ResultTable:
     suppressed: set[tuple[int, int]] = field(default_factory=set)
     suppressed_cols: set[int] = field(default_factory=set)
     group_variable: str | None = None
+    row_header: str = "Phương án trả lời"
     total_col: int | None = None  # index of the "Chung" column when groups are shown beside it
 
     def cell(self, r: int, c: int = 0) -> Estimate | None:

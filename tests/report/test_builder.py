@@ -134,3 +134,12 @@ def test_waves_produce_trend_sentences(questionnaire, fast_settings):
 def test_no_data_is_a_clear_error(questionnaire):
     with pytest.raises(ReportError, match="Chưa có phiếu hợp lệ"):
         build_report(questionnaire, pd.DataFrame())
+
+
+def test_a_single_former_province_is_not_compared(questionnaire, fast_settings):
+    df = make_data(n=200, seed=8).assign(region="Hưng Yên (cũ)")
+    built = build_report(questionnaire, df, settings=fast_settings)
+    assert not any("địa bàn" in t for t in texts(built, "heading3"))
+    df["region"] = ["Hưng Yên (cũ)", "Thái Bình (cũ)"] * 100
+    built = build_report(questionnaire, df, settings=fast_settings)
+    assert any("địa bàn (tỉnh cũ)" in t for t in texts(built, "heading3"))
