@@ -14,11 +14,14 @@ web/tablet form; paper OMR and ODK later).
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from khaosat.capture import serials as S
 from khaosat.capture.checks import prepare
@@ -131,7 +134,7 @@ def resolve_unit(
                 "Kiểm tra lại số in trên phiếu."
             )
         if unit is None:
-            unit = Unit.objects.filter(survey=survey, code=code).first()
+            unit = Unit.objects.filter(survey=survey, code=code).order_by().first()
             if unit is None:
                 raise OutOfScope(
                     f"Số phiếu {serial}: không có đơn vị mã {code} trong khảo sát này. "
@@ -141,11 +144,12 @@ def resolve_unit(
         raise DoorError("Phiếu không có số phiếu thì phải cho biết đơn vị.")
     if user is not None and is_unit_scoped(user):
         if not user.membership.units.filter(pk=unit.pk).exists():
+            what = (
+                f"Số phiếu {serial} thuộc đơn vị {unit.code}" if serial else f"Đơn vị {unit.code}"
+            )
             raise OutOfScope(
-                f"Số phiếu {serial or ''} thuộc đơn vị {unit.code}, không thuộc các đơn vị của bạn. "
-                "Chỉ nhập phiếu của đơn vị mình; chuyển phiếu này cho đơn vị đúng.".replace(
-                    "  ", " "
-                )
+                f"{what}, không thuộc các đơn vị của bạn. "
+                "Chỉ nhập phiếu của đơn vị mình; chuyển phiếu này cho đơn vị đúng."
             )
     return serial or None, unit
 
@@ -164,6 +168,7 @@ def submit(
     reason: str = "",
     accept_problems: bool = False,
     simulated: bool = False,
+    on_stored: Callable[[SubmitResult], None] | None = None,
 ) -> SubmitResult:
     """Validate and store one response idempotently (see module docstring).
 
@@ -173,6 +178,8 @@ def submit(
     Submission log. accept_problems stores answers that fail validation (for a review queue)
     and returns the problems; otherwise InvalidAnswers is raised. `reason` allows replacing
     the answers of an existing response (audited); without it a difference raises Conflict.
+    on_stored(result) runs inside the same transaction (e.g. to store keyed passes or page
+    records with the response): if it raises, nothing is stored.
     Raises DoorError (OutOfScope, InvalidAnswers, Conflict) with a Vietnamese message.
     """
     from khaosat.web.capture.models import Submission
@@ -233,7 +240,7 @@ def submit(
         )
         return SubmitResult(r, created=False, changed=True, diff=diff, problems=problems)
 
-    with transaction.atomic():
+    def store() -> SubmitResult:
         r = existing()
         if r is not None:
             return settle(r)
@@ -258,7 +265,36 @@ def submit(
             if r is None:
                 raise
             return settle(r)
-    return SubmitResult(r, created=True, problems=problems)
+        return SubmitResult(r, created=True, problems=problems)
+
+    with write_transaction():
+        result = store()
+        if on_stored is not None:
+            on_stored(result)
+    return result
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextmanager
+def write_transaction(attempts: int = 5):
+    """transaction.atomic() for a short write; on SQLite one writer per process at a time.
+
+    SQLite has a single writer; its busy handler polls and can starve a waiter under many
+    threads, so writers queue on a process lock instead (other processes still rely on the
+    busy timeout). Keep validation and other reads outside this block.
+    """
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield
+        return
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with _SQLITE_WRITER, transaction.atomic():
+        yield
 
 
 def same_answers(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from khaosat.capture import serials as S
@@ -27,15 +26,16 @@ def needs_second_entry(survey: Survey, serial: str) -> bool:
 def next_free_serial(survey: Survey, serial: str) -> str:
     """The next serial of the same unit after `serial` that has no response yet."""
     unit, n = S.parse(serial)
-    taken = set(
-        Response.objects.filter(
-            survey=survey, unit__code=unit, serial__startswith=f"{unit}-"
-        ).values_list("serial", flat=True)
-    )
-    for k in range(n + 1, n + 10000):
-        s = S.make(unit, k)
-        if s not in taken:
-            return s
+    for start in range(n + 1, n + 10000, 50):
+        batch = [S.make(unit, k) for k in range(start, start + 50)]
+        taken = set(
+            Response.objects.filter(survey=survey, serial__in=batch)
+            .order_by()
+            .values_list("serial", flat=True)
+        )
+        for s in batch:
+            if s not in taken:
+                return s
     return S.make(unit, n + 1)
 
 
@@ -103,26 +103,31 @@ def save_pass(
 ) -> dict[str, Any]:
     """Store pass 1 (through the door) or pass 2 (compared with pass 1). Idempotent."""
     if number == 1:
-        with transaction.atomic():
-            res = door.submit(
-                survey=survey,
-                source=Response.Source.KEYED,
-                answers=raw,
-                user=user,
-                serial=serial,
-                instance_id=instance_id,
-                metadata={"pass": 1, "seconds": seconds, "keystrokes": keystrokes},
-            )
-            EntryPass.objects.get_or_create(
-                response=res.response,
-                number=1,
-                defaults={
-                    "answers": res.response.answers,
-                    "keyer": user,
-                    "seconds": seconds,
-                    "keystrokes": keystrokes,
-                },
-            )
+
+        def first_pass(res: door.SubmitResult) -> None:
+            if (
+                res.created
+                or not EntryPass.objects.filter(response=res.response, number=1).exists()
+            ):
+                EntryPass.objects.create(
+                    response=res.response,
+                    number=1,
+                    answers=res.response.answers,
+                    keyer=user,
+                    seconds=seconds,
+                    keystrokes=keystrokes,
+                )
+
+        res = door.submit(
+            survey=survey,
+            source=Response.Source.KEYED,
+            answers=raw,
+            user=user,
+            serial=serial,
+            instance_id=instance_id,
+            metadata={"pass": 1, "seconds": seconds, "keystrokes": keystrokes},
+            on_stored=first_pass,
+        )
         r = res.response
         return {
             "serial": r.serial,
@@ -132,19 +137,26 @@ def save_pass(
             "next_serial": next_free_serial(survey, r.serial),
         }
     serial, _unit = door.resolve_unit(survey, serial, None, user)
-    with transaction.atomic():
-        r = Response.objects.select_for_update().filter(survey=survey, serial=serial).first()
-        first = r and r.entry_passes.filter(number=1).first()
+    r = (
+        Response.objects.filter(survey=survey, serial=serial)
+        .select_related("questionnaire")
+        .first()
+    )
+    if r is None:
+        raise door.DoorError(f"Số phiếu {serial} chưa được nhập lần 1.", status=404)
+    rules = door.rules_for(r.questionnaire)
+    answers, problems = prepare(rules, raw)
+    if problems:
+        raise door.InvalidAnswers(problems)
+    with door.write_transaction():
+        r = Response.objects.select_for_update().get(pk=r.pk)
+        first = r.entry_passes.filter(number=1).first()
         if first is None:
             raise door.DoorError(f"Số phiếu {serial} chưa được nhập lần 1.", status=404)
         if first.keyer_id == user.pk:
             raise door.DoorError(
                 f"Bạn đã nhập lần 1 phiếu {serial}; lần 2 phải do người khác nhập.", status=409
             )
-        rules = door.rules_for(r.questionnaire)
-        answers, problems = prepare(rules, raw)
-        if problems:
-            raise door.InvalidAnswers(problems)
         second = r.entry_passes.filter(number=2).first()
         if second is not None:
             if second.keyer_id == user.pk and not compare(second.answers, answers):
@@ -198,7 +210,7 @@ def adjudicate(r: Response, decisions: dict[str, Any], user, note: str = "") -> 
     Raises door.InvalidAnswers when the final answers would break the questionnaire's rules.
     """
     rules = door.rules_for(r.questionnaire)
-    with transaction.atomic():
+    with door.write_transaction():
         r = Response.objects.select_for_update().get(pk=r.pk)
         open_ = {d.variable: d for d in r.discrepancies.filter(decided=False)}
         first = r.entry_passes.get(number=1)
