@@ -101,3 +101,10 @@ def test_wave_change_is_called_only_when_significant():
     flat = narrative.wave_sentence("hài lòng", ("đợt 1", a), ("đợt 2", b), TestResult(0.2))
     assert "tăng có ý nghĩa thống kê" in up
     assert narrative.NOT_SIGNIFICANT in flat and "tăng" not in flat
+
+
+def test_a_margin_that_cannot_be_estimated_is_not_written():
+    e = Estimate(value=0.6, se=0.0, ci_low=0.6, ci_high=0.6, n=60)
+    assert e.moe is None
+    assert "sai số" not in narrative.share_sentence(e, "hài lòng")
+    assert Estimate(value=0.0, se=0.0, ci_low=0.0, ci_high=0.0, n=60).moe == 0.0
