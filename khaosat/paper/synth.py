@@ -125,6 +125,9 @@ def draw_mark(
     """Draw one pen mark into a box (rectangle in mm) on a page image rendered at `dpi`."""
     ppm = dpi / 25.4
     x, y, w, h = (v * ppm for v in rect_mm)
+    if pen.style not in ("solid", "faint"):  # hands do not hit the centre of the box
+        x += rng.normal(0, 0.07) * w
+        y += rng.normal(0, 0.07) * h
     r = (x, y, w, h)
     wpx = pen.width * ppm
     if pen.style == "tick":
@@ -214,7 +217,8 @@ def fill_form(
     for pl in layout.pages:
         for b in pl.boxes:
             by_var.setdefault(b.variable, []).append((pl.number, b))
-    pen = Pen(str(rng.choice(styles)), float(rng.uniform(0.4, 0.6)), int(rng.integers(20, 90)))
+    # ballpoint to felt tip; black to light blue ink as a grey scan sees it
+    pen = Pen(str(rng.choice(styles)), float(rng.uniform(0.35, 0.7)), int(rng.integers(20, 130)))
     for var, value in answers.items():
         if var not in by_var:
             continue
