@@ -140,3 +140,28 @@ def test_printed_serials_count_as_issued_and_bound_the_serials(survey, unit_a, m
     row = services.progress(survey, [unit_a])["rows"][0]
     assert row["issued"] == 2
     assert services.dispositions_for(survey, [unit_a]).rows[0].issued == 2
+
+
+def test_group_targets_come_from_the_sampling_design_when_not_set(
+    survey, unit_a, make_response, sim_answers
+):
+    from khaosat.web.monitoring.services import group_target_spec
+    from khaosat.web.sampling.models import SamplingFrame
+
+    SamplingFrame.objects.update_or_create(
+        survey=survey,
+        defaults={
+            "frame": {"rows": []},
+            "design": {
+                "targets": [{"variable": "a1", "code": 2, "label": "Nữ", "min_share": 0.35}]
+            },
+            "sha256": "0" * 64,
+        },
+    )
+    survey.refresh_from_db()
+    spec, labels = group_target_spec(survey)
+    assert spec == {"a1": {"2": {"min": 0.35}}} and labels == {("a1", "2"): "Nữ"}
+    for i in range(4):
+        make_response(unit_a, {**sim_answers(i), "a1": 2})
+    t = services.progress(survey, [unit_a])["targets"]
+    assert [(x.label, x.share, x.ok) for x in t] == [("Nữ", 1.0, True)]

@@ -349,10 +349,11 @@ def progress(survey: Survey, units: list[Unit], today: dt.date | None = None) ->
     day_counts = Counter({d["day"]: d["n"] for d in days})
     series = P.per_day(list(day_counts.elements()), start, min(due, today) if due else None)
     targets = []
-    raw_targets = (survey.settings or {}).get("group_targets")
+    raw_targets, labels = group_target_spec(survey)
     if raw_targets:
         answers = qs.exclude(status=S.REJECTED).values_list("answers", flat=True)
-        targets = P.group_targets(raw_targets, answers, _target_labels(survey, raw_targets))
+        labels = {**_target_labels(survey, raw_targets), **labels}
+        targets = P.group_targets(raw_targets, answers, labels)
     return {
         "rows": rows,
         "total": total,
@@ -363,6 +364,30 @@ def progress(survey: Survey, units: list[Unit], today: dt.date | None = None) ->
         "series": series,
         "targets": targets,
     }
+
+
+def group_target_spec(survey: Survey) -> tuple[dict, dict[tuple[str, str], str]]:
+    """Group targets: survey.settings['group_targets'], else the sampling design's [[target]]
+    entries (variable, code, label, share | min_share), with their labels."""
+    raw = (survey.settings or {}).get("group_targets")
+    if raw:
+        return raw, {}
+    frame = getattr(survey, "frame", None) if hasattr(survey, "frame") else None
+    design = getattr(frame, "design", None) or {}
+    spec: dict[str, dict[str, dict[str, float]]] = {}
+    labels = {}
+    for t in design.get("targets") or []:
+        var, code = str(t.get("variable", "")), str(t.get("code", ""))
+        limits = {}
+        if t.get("share") is not None:
+            limits["target"] = float(t["share"])
+        if t.get("min_share") is not None:
+            limits["min"] = float(t["min_share"])
+        if var and code and limits:
+            spec.setdefault(var, {})[code] = limits
+            if t.get("label"):
+                labels[(var, code)] = str(t["label"])
+    return spec, labels
 
 
 def _target_labels(survey: Survey, raw: dict) -> dict[tuple[str, str], str]:
