@@ -37,6 +37,8 @@ def _column(design: Design, var: Any, numeric: bool = True) -> tuple[np.ndarray,
     raw = design.align(var)
     if not numeric:
         return raw, name
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiub":
+        return raw.astype(float, copy=False), name
     try:
         x = pd.to_numeric(pd.Series(raw), errors="raise").to_numpy(dtype=float)
     except (ValueError, TypeError) as exc:
@@ -92,7 +94,7 @@ def linear_stat(
     w = design.weights
     cc = c if whole else np.where(c >= 0, c, G)
     if whole:
-        wsum, wcount, unit_w = design.whole_sample_sums()
+        wsum, wcount, _ = design.whole_sample_sums()
         W = np.array([wsum])
         n = np.array([wcount])
         nrows = np.array([design.n])
@@ -109,6 +111,20 @@ def linear_stat(
     invW = np.where(W > 0, 1.0 / np.where(W > 0, W, 1.0), 0.0)
     value = ybar if kind == "mean" else T
     yb = np.where(np.isfinite(ybar), ybar, 0.0)
+    if whole and not design.calibrated:
+        # rows are sorted by sampling unit: unit totals are contiguous sums (reduceat)
+        zu = np.empty((design.n_units, p))
+        ssq = np.empty((1, p))
+        for k in range(p):
+            dk = y0[:, k] - yb[0, k]
+            wd = w * dk
+            ssq[0, k] = wd @ dk
+            if kind == "mean":
+                zu[:, k] = np.add.reduceat(wd, design.unit_start) * invW[0]
+            else:
+                zu[:, k] = np.add.reduceat(w * y0[:, k], design.unit_start)
+        cov = design.variance_units(zu, None)
+        return _finish(design, value, cov, ssq, W, n, nrows, c, G, kind)
     if design.calibrated:
         S = np.zeros((design.n, G * p))
         rows = np.flatnonzero(c >= 0)
@@ -131,10 +147,7 @@ def linear_stat(
             wv, yv, cv, uv, present = w[idx], y0[idx], codes[idx], design.row_unit[idx], valid
         U = design.n_units
         key = uv if G == 1 else uv * G + cv
-        if whole:
-            sw = unit_w.reshape(U, 1)
-        else:
-            sw = np.bincount(key, weights=wv, minlength=U * G).reshape(U, G)
+        sw = np.bincount(key, weights=wv, minlength=U * G).reshape(U, G)
         zu = np.empty((U, G, p))
         for k in range(p):
             sy = np.bincount(key, weights=wv * yv[:, k], minlength=U * G).reshape(U, G)
