@@ -104,6 +104,36 @@ class BuiltReport:
     data: pd.DataFrame
     codebook: list[Any]
     settings: dict[str, Any]
+    questions: list[QuestionInfo] = field(default_factory=list)
+    groups: list[GroupSpec] = field(default_factory=list)
+    estimator: Any = None
+
+    def workbook_sheets(self) -> list[tuple[str, list[ResultTable]]]:
+        """One sheet per question: the overall table, then its cross-tabs by each group."""
+        min_cell = int(self.settings["privacy"]["min_cell"])
+        sheets: list[tuple[str, list[ResultTable]]] = []
+        for info in self.questions:
+            if info.kind not in ("single", "scale5", "multiple"):
+                continue
+            overall = [t for t in self.tables.get(info.name, []) if t.group_variable is None]
+            if not overall or overall[0].bases[0] == 0:
+                continue
+            tabs = [overall[0]]
+            for g in self.groups:
+                t = frequency_table(
+                    info,
+                    self.data,
+                    self.estimator,
+                    by=g.column,
+                    by_levels=[(lv, vn.capitalize_first(lab)) for lv, lab in g.levels],
+                    title=f"Câu {info.number}. {info.label} (theo {g.title})",
+                )
+                tabs.append(suppress_table(t, min_cell))
+            sheets.append((info.number, tabs))
+        for name, tabs in self.tables.items():
+            if name.startswith("so_sanh_"):
+                sheets.append((name.replace("so_sanh_", "So sánh "), tabs))
+        return sheets
 
     def write(
         self, out_dir: str | Path, formats: Sequence[str] = ("docx", "xlsx"), stem: str = "bao-cao"
@@ -126,7 +156,7 @@ class BuiltReport:
         if "pdf" in formats:
             paths["pdf"] = exports.docx_to_pdf(paths["docx"], out)
         if "xlsx" in formats:
-            sheets = [(name.upper(), tabs) for name, tabs in self.tables.items()]
+            sheets = self.workbook_sheets()
             info = [
                 ("Khảo sát", self.doc.subject.replace("\n", " ")),
                 ("Mã dữ liệu (SHA-256)", self.manifest["data_sha256"]),
@@ -290,6 +320,7 @@ class _Builder:
         self.charts: list[dict[str, Any]] = []
         self.indicators: list[_Indicator] = []
         self.matrix_items: dict[str, list[_Indicator]] = {}
+        self.groups_used: list[GroupSpec] = []
 
     # -- small utilities -----------------------------------------------------------------
     def add(self, kind: str, text: str = "", **kw: Any) -> None:
@@ -695,6 +726,7 @@ class _Builder:
             else _default_groups(self.df, self.by_name, self.survey)
         )
         groups = [g for g in groups if g.column in self.df]
+        self.groups_used = groups
         key = [i for i in self.indicators]
         if not groups or not key:
             return
@@ -1099,7 +1131,9 @@ def build_report(
     }
     doc.manifest = manifest
     doc.settings = replace_settings_keywords(cfg, manifest)
-    return BuiltReport(doc, b.tables, b.charts, manifest, data, codebook, cfg)
+    return BuiltReport(
+        doc, b.tables, b.charts, manifest, data, codebook, cfg, b.infos, b.groups_used, est
+    )
 
 
 def replace_settings_keywords(cfg: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
