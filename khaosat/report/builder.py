@@ -132,7 +132,9 @@ class BuiltReport:
             sheets.append((info.number, tabs))
         for name, tabs in self.tables.items():
             if name.startswith("so_sanh_"):
-                sheets.append((name.replace("so_sanh_", "So sánh "), tabs))
+                sheets.append(
+                    (tabs[0].title.replace("Tỷ lệ đánh giá tích cực theo ", "So sánh "), tabs)
+                )
         return sheets
 
     def write(
