@@ -1,5 +1,5 @@
 """DONE-WHEN of issue #9: 1,000 simulated responses with planted problems; every planted problem
-is flagged by the right rule and at most 1% of the clean responses get a flag (error/warning)."""
+is flagged by the right rule and at most 1% of the clean responses get any flag."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from khaosat.quality.checks import ResponseRecord, check_survey, plan_of
 from khaosat.questionnaire.simulate import simulate
 from khaosat.questionnaire.validate import CONSTRAINT, compile_logic, validate
 from tests.quality.standin import load_anket
-
-SERIOUS = {"error", "warning"}
 
 
 def plant(seed: int):
@@ -96,7 +94,7 @@ def test_every_planted_problem_is_flagged_and_clean_forms_rarely(seed):
     dirty = set().union(*planted.values())
     clean = [r for r in recs if r.key not in dirty and r.unit != same_unit]
     clean_keys = {r.key for r in clean}
-    flagged = {f.key for f in flags if f.key in clean_keys and f.severity in SERIOUS}
+    flagged = {f.key for f in flags if f.key in clean_keys}  # any severity, even "info"
     assert len(flagged) <= 0.01 * len(clean), sorted(
         (f.rule, f.key) for f in flags if f.key in flagged
     )
