@@ -302,6 +302,21 @@ MAX_EMPTY_COLUMNS = 20  # pyxform stops reading headers after this many empty on
 MAX_EMPTY_ROWS = 60  # ... and rows after this many empty ones
 
 
+def _header_width(header: list[str]) -> int:
+    """Number of header cells pyxform reads (it stops after a run of empty ones)."""
+    run = 0
+    last = 0
+    for i, h in enumerate(header):
+        if h and h.strip():
+            run = 0
+            last = i + 1
+        elif run == MAX_EMPTY_COLUMNS:
+            break
+        else:
+            run += 1
+    return last
+
+
 def _sheet_from_rows(
     name: str, rows: Iterable[tuple[int, list[str]]], excel: bool = False
 ) -> RawSheet:
@@ -345,9 +360,18 @@ def _read_xlsx(data: bytes) -> list[RawSheet]:
     try:
         sheets = []
         for ws in wb.worksheets:
-            rows = []
-            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                rows.append((n, [_cell_text(v) for v in row]))
+            first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            header = [_cell_text(v) for v in first]
+            width = _header_width(header) + MAX_EMPTY_COLUMNS
+            rows = [(1, header[:width])]
+            run = 0
+            body = ws.iter_rows(min_row=2, max_col=max(width, 1), values_only=True)
+            for n, row in enumerate(body, start=2):
+                cells = [_cell_text(v) for v in row]
+                rows.append((n, cells))
+                run = 0 if any(cells) else run + 1
+                if run > MAX_EMPTY_ROWS:
+                    break
             sheets.append(_sheet_from_rows(ws.title, rows, excel=True))
         return sheets
     finally:
@@ -361,12 +385,21 @@ def _read_xls(data: bytes) -> list[RawSheet]:
     sheets = []
     for sh in book.sheets():
         rows = []
+        width = sh.ncols
+        run = 0
         for r in range(sh.nrows):
             cells = []
-            for c in range(sh.ncols):
+            for c in range(width):
                 cell = sh.cell(r, c)
                 cells.append(_xls_cell_text(cell, book.datemode, sh.name, r + 1, c + 1))
             rows.append((r + 1, cells))
+            if r == 0:
+                width = min(sh.ncols, _header_width(cells) + MAX_EMPTY_COLUMNS)
+                rows[0] = (1, cells[:width])
+                continue
+            run = 0 if any(cells) else run + 1
+            if run > MAX_EMPTY_ROWS:
+                break
         sheets.append(_sheet_from_rows(sh.name, rows, excel=True))
     return sheets
 
@@ -1178,6 +1211,25 @@ def translate_pyxform_message(msg: str) -> str:
     return f"{head}. Chi tiết từ pyxform: {text}"
 
 
+def translate_pyxform_warning(msg: str) -> str:
+    """A Vietnamese sentence for a pyxform warning (the original kept)."""
+    text = _RE_PYX_ROW.sub("", msg).strip()
+    low = text.lower()
+    if "machine-readable codes" in low:
+        head = "Tên ngôn ngữ nên kèm mã ngôn ngữ, ví dụ «label::Tiếng Việt (vi)»"
+    elif "is missing the" in low and "language" in low:
+        head = "Một số ngôn ngữ thiếu cột nhãn/gợi ý tương ứng"
+    elif "or_other" in low:
+        head = "or_other cùng nhiều ngôn ngữ: nhãn «Other» sẽ không được dịch"
+    elif "max-pixels" in low:
+        head = "Nên đặt tham số max-pixels cho câu hỏi ảnh"
+    elif "label" in low:
+        head = "Thiếu nhãn"
+    else:
+        head = "Cảnh báo từ pyxform"
+    return f"{head}. Chi tiết từ pyxform: {text}"
+
+
 def _convert(xlsform: Any, filename: str | None) -> tuple[str, list[str]]:
     from pyxform import xls2xform
     from pyxform.errors import PyXFormError
@@ -1216,7 +1268,7 @@ def xform_issues(
             Issue("error", translate_pyxform_message(exc.message), _pyxform_place(exc.message, q))
         ]
     issues = [
-        Issue("warning", translate_pyxform_message(w), _pyxform_place(w, q))
+        Issue("warning", translate_pyxform_warning(w), _pyxform_place(w, q))
         for w in warnings
         if w.strip()
     ]
