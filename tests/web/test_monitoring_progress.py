@@ -165,3 +165,14 @@ def test_group_targets_come_from_the_sampling_design_when_not_set(
         make_response(unit_a, {**sim_answers(i), "a1": 2})
     t = services.progress(survey, [unit_a])["targets"]
     assert [(x.label, x.share, x.ok) for x in t] == [("Nữ", 1.0, True)]
+
+
+def test_the_chart_has_one_bar_per_day_and_the_pace_line():
+    from khaosat.web.monitoring.svg import per_day_chart
+
+    days = [(dt.date(2026, 5, 28) + dt.timedelta(days=i), n) for i, n in enumerate([3, 0, 7])]
+    svg = per_day_chart(days, expected=[5, 10, 15])
+    assert svg.count('<rect class="bar"') == 3
+    assert 'class="pace"' in svg and "30/05/2026: 7 phiếu" in svg
+    assert "<script" not in svg
+    assert per_day_chart([]) == ""
