@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import platform
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -438,11 +439,17 @@ class _Builder:
             if "unit" in self.df
             else pd.Series(dtype=int)
         )
-        units = list(sv.units)
-        if not units:
-            units = [
-                UnitCount(code=c, returned=None, valid=int(k)) for c, k in sorted(counts.items())
-            ]
+        # Units of the plan that returned forms or are real units (placeholders "P01".. that
+        # never got data are dropped), then units found only in the data.
+        units = [
+            u for u in sv.units if u.code in counts.index or not re.fullmatch(r"P\d{2}", u.code)
+        ]
+        known = {u.code for u in units}
+        units += [
+            UnitCount(code=c, returned=None, valid=int(k))
+            for c, k in sorted(counts.items())
+            if c not in known
+        ]
         rows = [["STT", "Đơn vị", "Phát ra", "Thu về", "Hợp lệ", "Tỷ lệ thu về (%)"]]
         tot = [0, 0, 0]
         have = [False, False, False]
