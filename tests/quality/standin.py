@@ -62,7 +62,19 @@ def anket() -> Questionnaire:
             ),
         ],
     )
-    f = Group("f", children=[_sel(f"f{i}", "l5") for i in range(1, 6)])
+    f = Group(
+        "f",
+        children=[
+            *[_sel(f"f{i}", "l5") for i in range(1, 6)],
+            Question(
+                name="f6",
+                type="select_multiple",
+                list_name="ways",
+                constraint="count-selected(.) <= 3",
+                constraint_message={"default": "Chọn tối đa 3"},
+            ),
+        ],
+    )
     g = Group("g", children=[Question(name=f"g{i}", type="text") for i in range(1, 4)])
     lists = [
         _list("sex", [1, 2]),

@@ -53,30 +53,38 @@ def plant(seed: int):
         value = rng.choice([1, 3, 5])
         r.answers = {**r.answers, **{n: value for n in m.rows}}
         planted["straight_lining"].add(r.key)
-    # 8 constraint breaks: a relevant answered number set outside its constraint
-    k = 15
+    # 8 constraint breaks: an answered number or multiple choice set outside its constraint
+    candidates = iter(pool[15:])
     while len(planted["constraint"]) < 8:
-        r = pool[k]
-        k += 1
-        broken = break_constraint(q, r.answers)
+        r = next(candidates)  # StopIteration here: the form has no breakable constraint
+        kind = ("selectN", "int") if len(planted["constraint"]) % 2 else ("int", "selectN")
+        broken = break_constraint(q, r.answers, kind)
         if broken is not None:
             r.answers = broken
             planted["constraint"].add(r.key)
     return q, recs, planted, same_unit
 
 
-def break_constraint(q, answers):
-    """The answers with one constrained number changed so that its constraint fails."""
+def break_constraint(q, answers, kinds=("int", "selectN")):
+    """The answers with one constrained answer changed so that its constraint fails."""
     logic = compile_logic(q)
-    for rule in logic.rules:
-        if rule.constraint is None or rule.kind not in ("int", "float") or rule.name not in answers:
-            continue
-        for bad in (150, -1, 999_999):
-            changed = {**answers, rule.name: bad}
-            if any(
-                p.variable == rule.name and p.code == CONSTRAINT for p in validate(logic, changed)
-            ):
-                return changed
+    for kind in kinds:
+        for rule in logic.rules:
+            if rule.constraint is None or rule.name not in answers:
+                continue
+            if kind == "int" and rule.kind in ("int", "float"):
+                tries = [150, -1, 999_999]
+            elif kind == "selectN" and rule.kind == "selectN":
+                tries = [list(rule.codes)]
+            else:
+                continue
+            for bad in tries:
+                changed = {**answers, rule.name: bad}
+                if any(
+                    p.variable == rule.name and p.code == CONSTRAINT
+                    for p in validate(logic, changed)
+                ):
+                    return changed
     return None
 
 
