@@ -544,6 +544,23 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "join": (1, None),
     "regex": (2, 2),
     "today": (0, 0),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "sqrt": (1, 1),
+    "exp": (1, 1),
+    "exp10": (1, 1),
+    "log": (1, 1),
+    "log10": (1, 1),
+    "sin": (1, 1),
+    "cos": (1, 1),
+    "tan": (1, 1),
+    "asin": (1, 1),
+    "acos": (1, 1),
+    "atan": (1, 1),
+    "atan2": (2, 2),
+    "pi": (0, 0),
+    "boolean-from-string": (1, 1),
+    "translate": (3, 3),
 }
 
 
@@ -621,7 +638,68 @@ def _call(name: str, args: tuple[Expr, ...], ctx: _Ctx) -> Value:
         return _regex(to_string(v[0]), to_string(v[1]))
     if name == "today":
         return ctx.today
+    if name in _MATH1:
+        return _MATH1[name](to_number(v[0]))
+    if name == "atan2":
+        return math.atan2(to_number(v[0]), to_number(v[1]))
+    if name == "pi":
+        return math.pi
+    if name == "boolean-from-string":
+        s = to_string(v[0])
+        return s.lower() == "true" or s == "1"
+    if name == "translate":
+        s, src, dst = to_string(v[0]), to_string(v[1]), to_string(v[2])
+        out = []
+        for ch in s:
+            i = src.find(ch)
+            if i < 0:
+                out.append(ch)
+            elif i < len(dst):
+                out.append(dst[i])
+        return "".join(out)
     raise ExprEvalError(f"Hàm {name}() chưa được hỗ trợ.")  # pragma: no cover
+
+
+def _safe(f: Callable[[float], float]) -> Callable[[float], float]:
+    # Python raises where Java/JavaScript return NaN or an infinity.
+    def g(x: float) -> float:
+        try:
+            return f(x)
+        except (ValueError, OverflowError):
+            if f is math.exp and x > 0:
+                return math.inf
+            if f in (math.log, math.log10) and x == 0:
+                return -math.inf
+            return math.nan
+
+    return g
+
+
+def _ceil(x: float) -> float:
+    return x if math.isnan(x) or math.isinf(x) else float(math.ceil(x))
+
+
+def _floor(x: float) -> float:
+    return x if math.isnan(x) or math.isinf(x) else float(math.floor(x))
+
+
+# Transcendental functions come from the platform's maths library on each side; the browser
+# and the server may differ in the last binary digit for them (sqrt is exact on both).
+_MATH1: dict[str, Callable[[float], float]] = {
+    "floor": _floor,
+    "ceiling": _ceil,
+    "sqrt": _safe(math.sqrt),
+    "exp": _safe(math.exp),
+    "exp10": lambda x: _pow(10.0, x),
+    "log": _safe(math.log),
+    "log10": _safe(math.log10),
+    "sin": _safe(math.sin),
+    "cos": _safe(math.cos),
+    "tan": _safe(math.tan),
+    "asin": _safe(math.asin),
+    "acos": _safe(math.acos),
+    "atan": _safe(math.atan),
+}
 
 
 def _pow(a: float, b: float) -> float:
@@ -729,8 +807,10 @@ def _tokenize(text: str) -> list[_Tok]:
                 )
             toks.append(_Tok("dot", ".", start))
             i += 1
-        elif ch in "'\"":
-            j = text.find(ch, i + 1)
+        elif ch in "'\"\u2018\u201c":
+            # typographic quotes ‘…’ “…” (Excel/Word autocorrect) are read as plain quotes
+            close = {"\u2018": "\u2019", "\u201c": "\u201d"}.get(ch, ch)
+            j = text.find(close, i + 1)
             if j < 0:
                 raise ExprSyntaxError(f"Chuỗi bắt đầu bằng {ch} chưa được đóng.", i)
             toks.append(_Tok("str", text[i + 1 : j], start))

@@ -80,6 +80,30 @@ _PHRASES_ASK = [
 ]
 
 
+def _point(rng: random.Random) -> str:
+    # somewhere in Hưng Yên
+    return f"{rng.uniform(20.4, 21.0):.6f} {rng.uniform(105.9, 106.6):.6f} 0 5"
+
+
+_PLACEHOLDERS: dict[str, Callable[[random.Random], str]] = {
+    "geopoint": _point,
+    "geotrace": lambda r: ";".join(_point(r) for _ in range(2)),
+    "geoshape": lambda r: ";".join([p := _point(r), _point(r), _point(r), p]),
+    "barcode": lambda r: str(r.randrange(10**11, 10**12)),
+    "image": lambda r: "mo_phong.jpg",
+    "audio": lambda r: "mo_phong.m4a",
+    "video": lambda r: "mo_phong.mp4",
+    "file": lambda r: "mo_phong.pdf",
+    "background-audio": lambda r: "mo_phong.m4a",
+    "time": lambda r: f"{r.randrange(7, 18):02d}:{r.randrange(60):02d}:00.000+07:00",
+    "dateTime": lambda r: (
+        f"2026-06-{r.randrange(1, 29):02d}T{r.randrange(7, 18):02d}:00:00.000+07:00"
+    ),
+    "acknowledge": lambda r: "OK",
+    "xml-external": lambda r: "",
+}
+
+
 class SimulationError(ValueError):
     """A simulation request that cannot be carried out (Vietnamese message)."""
 
@@ -355,9 +379,12 @@ class _Simulator:
             elif k == "str":
                 plan.kind = "text"
                 qt = rule.question.type
-                if qt not in ("text", ""):
-                    plan.kind = "skip"  # geopoint, image, barcode ... are not simulated
+                if qt in _PLACEHOLDERS:
+                    plan.kind = "placeholder"  # geopoint, image, barcode ...: a stand-in value
                 plan.text_p = 0.3
+            elif k in ("select1", "selectN"):
+                # external list (select_one_from_file ...): codes unknown, a stand-in code
+                plan.kind = "placeholder"
             if plan.kind not in ("skip", "calc"):
                 plan.draw = self._drawer(plan)
             plan.conv = _converter(rule)
@@ -431,6 +458,8 @@ class _Simulator:
     def _ask(self, rule: Rule, st: _State) -> None:
         plan = self.plans[rule.name]
         if plan.kind == "calc":
+            if rule.calculation is None:  # empty or broken (reported by validate)
+                return
             value = self.logic.calculate(rule, st.vals, self.today)
             self._set(rule, value, st)
             if value is not None and plan.effects:
@@ -464,7 +493,7 @@ class _Simulator:
         rule = plan.rule
         allowed = (
             self.logic.allowed_codes(rule, st.vals, self.today)
-            if rule.choice_filter is not None
+            if rule.choice_filter is not None and rule.choices
             else None
         )
         if allowed is not None and not allowed:
@@ -479,7 +508,7 @@ class _Simulator:
             if v is not None and self._ok(rule, v, st, allowed):
                 return v
         # Fall back to trying every single option (selects) before giving up.
-        if plan.kind in ("scale", "cat", "multi"):
+        if plan.kind in ("scale", "cat", "multi") and plan.codes:
             pool = allowed if allowed is not None else plan.codes
             for c in pool:
                 v = [c] if plan.kind == "multi" else c
@@ -500,6 +529,7 @@ class _Simulator:
             "float": self._float,
             "date": self._date,
             "text": lambda p, s, a: self._text(s, p.rule),
+            "placeholder": self._placeholder,
         }[plan.kind]
 
     def _scale(self, p: _Plan, st: _State, allowed: list[Any] | None) -> Any:
@@ -568,6 +598,15 @@ class _Simulator:
         today = _dt.date.fromisoformat(self.today)
         return (today - _dt.timedelta(days=st.rng.randrange(0, 3 * 365))).isoformat()
 
+    def _placeholder(self, p: _Plan, st: _State, allowed: list[Any] | None) -> Any:
+        rng = st.rng
+        if p.rule.kind == "select1":
+            return 1
+        if p.rule.kind == "selectN":
+            return [1]
+        maker = _PLACEHOLDERS.get(p.rule.question.type)
+        return maker(rng) if maker else "mo_phong"
+
     def _text(self, st: _State, rule: Rule) -> str:
         rng = st.rng
         name = rule.name.lower()
@@ -614,7 +653,7 @@ class _Simulator:
                     st.answers[name],
                     st,
                     self.logic.allowed_codes(rule, st.vals, self.today)
-                    if rule.choice_filter is not None
+                    if rule.choice_filter is not None and rule.choices
                     else None,
                 ):
                     self._set(rule, self._draw_valid(self.plans[name], st), st)

@@ -465,8 +465,15 @@ def validate(
     today: _dt.date | str | None = None,
     *,
     check_calculations: bool = True,
+    include_form_problems: bool = False,
 ) -> list[Problem]:
-    """All problems of one response (empty list when valid); never stops at the first."""
+    """All problems of one response (empty list when valid); never stops at the first.
+
+    Expressions of the form that do not parse are the form's problems, not the response's:
+    they are in `compile_logic(q).problems` (and reported by the form checker); such an
+    expression counts as absent here (always relevant, not required, no constraint) unless
+    `include_form_problems` adds them to the list.
+    """
     logic = compile_logic(q)
     problems: list[Problem] = []
     t = X._today_text(today)
@@ -502,8 +509,8 @@ def validate(
     for rule in logic.rules:
         name = rule.name
         q_ = rule.question
-        for p in rule.errors:
-            problems.append(p)
+        if include_form_problems:
+            problems.extend(rule.errors)
         present = name in answers
         ok_type = name in typed
         if rule.kind == "meta":

@@ -162,7 +162,11 @@ def arithmetic(draw, depth=0):
         v = (
             lv / rv
             if rv != 0
-            else (math.nan if lv == 0 else math.copysign(math.inf, lv) * math.copysign(1, rv))
+            else (
+                math.nan
+                if lv == 0 or math.isnan(lv)
+                else math.copysign(math.inf, lv) * math.copysign(1, rv)
+            )
         )
     else:
         v = math.fmod(lv, rv) if rv != 0 and math.isfinite(lv) else math.nan

@@ -150,3 +150,26 @@ def test_ten_thousand_anket_responses_are_valid_and_structured():
     table = pd.crosstab(frame["nhom"], frame["f2"])
     assert chi2_contingency(table.to_numpy())[1] < 0.001
     assert not math.isnan(m1)
+
+
+CORPUS = Path("/work/shared/xlsform-corpus")
+CORPUS_FORMS = (
+    sorted(p for sub in ("valid", "questionable") for p in (CORPUS / sub).glob("*.xls*"))
+    if CORPUS.exists()
+    else []
+)
+
+
+@pytest.mark.parametrize("path", CORPUS_FORMS, ids=[p.name for p in CORPUS_FORMS])
+def test_corpus_forms_simulate_valid_responses(path):
+    from khaosat.questionnaire.errors import QuestionnaireError
+    from khaosat.questionnaire.xlsform import read_xlsform
+
+    try:
+        logic = compile_logic(read_xlsform(path))
+    except QuestionnaireError as exc:  # reading is the reader's business, tested there
+        pytest.skip(f"not readable: {exc}")
+    responses = simulate(logic, 60, seed=9)
+    invalid = [(r.index, p) for r in responses if (p := validate(logic, r.answers, TODAY))]
+    assert not invalid, invalid[:2]
+    assert all(r.simulated for r in responses)

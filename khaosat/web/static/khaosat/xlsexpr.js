@@ -395,6 +395,51 @@
         return regexMatch(toString(v[0]), toString(v[1]));
       case "today":
         return ctx.today;
+      case "floor":
+        return Math.floor(toNumber(v[0]));
+      case "ceiling":
+        return Math.ceil(toNumber(v[0]));
+      case "sqrt":
+        return Math.sqrt(toNumber(v[0]));
+      case "exp":
+        return Math.exp(toNumber(v[0]));
+      case "exp10":
+        return Math.pow(10, toNumber(v[0]));
+      case "log":
+        return Math.log(toNumber(v[0]));
+      case "log10":
+        return Math.log10(toNumber(v[0]));
+      case "sin":
+        return Math.sin(toNumber(v[0]));
+      case "cos":
+        return Math.cos(toNumber(v[0]));
+      case "tan":
+        return Math.tan(toNumber(v[0]));
+      case "asin":
+        return Math.asin(toNumber(v[0]));
+      case "acos":
+        return Math.acos(toNumber(v[0]));
+      case "atan":
+        return Math.atan(toNumber(v[0]));
+      case "atan2":
+        return Math.atan2(toNumber(v[0]), toNumber(v[1]));
+      case "pi":
+        return Math.PI;
+      case "boolean-from-string":
+        s = toString(v[0]);
+        return s.toLowerCase() === "true" || s === "1";
+      case "translate": {
+        s = toString(v[0]);
+        const src = toString(v[1]);
+        const dst = toString(v[2]);
+        let out = "";
+        for (let j = 0; j < s.length; j++) {
+          const k = src.indexOf(s[j]);
+          if (k < 0) out += s[j];
+          else if (k < dst.length) out += dst[k];
+        }
+        return out;
+      }
       default:
         throw new ExprEvalError("Hàm " + name + "() chưa được hỗ trợ.");
     }
