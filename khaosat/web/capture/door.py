@@ -241,9 +241,8 @@ def submit(
         return SubmitResult(r, created=False, changed=True, diff=diff, problems=problems)
 
     def store() -> SubmitResult:
-        r = existing()
-        if r is not None:
-            return settle(r)
+        # Insert first: the unique constraints (survey+serial, instance_id) decide; a repeat or
+        # a lost race lands in the except branch and is settled against the stored response.
         try:
             with transaction.atomic():
                 r = Response.objects.create(
