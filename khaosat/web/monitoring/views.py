@@ -285,7 +285,16 @@ def _correct(request, survey, response, q):
         for e in errors[:5]:
             messages.error(request, e)
         return redirect("monitoring_review", survey.code, response.pk)
-    services.correct(response, request.user, answers, reason)
+    from khaosat.web.capture.door import DoorError
+
+    if answers == (response.answers or {}):
+        messages.info(request, _("Không có câu trả lời nào thay đổi."))
+        return redirect("monitoring_review", survey.code, response.pk)
+    try:
+        services.correct(response, request.user, answers, reason)
+    except DoorError as exc:
+        messages.error(request, exc.message)
+        return redirect("monitoring_review", survey.code, response.pk)
     messages.success(request, _("Đã lưu phần sửa của phiếu %(s)s.") % {"s": response})
     return redirect("monitoring_review", survey.code, response.pk)
 
