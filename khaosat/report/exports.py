@@ -28,12 +28,36 @@ class CodebookEntry:
     label: str = ""
     type: str = ""
     values: dict[Any, str] = field(default_factory=dict)
+    missing: list[Any] = field(default_factory=list)  # user-missing codes (9 "Không rõ")
+    measure: str = ""  # nominal | ordinal | scale (SPSS)
 
 
 def codebook_from_questionnaire(
     questionnaire: Any, df: pd.DataFrame | None = None, lang: str = "vi"
 ) -> list[CodebookEntry]:
-    """Codebook built from the questionnaire model (select_multiple -> one 0/1 variable per option)."""
+    """Codebook of the questionnaire area (khaosat.questionnaire.codebook) when available, else
+    built here; plus entries for design columns found in df."""
+    try:
+        from khaosat.questionnaire.codebook import codebook as area_codebook
+
+        out = coerce_codebook(area_codebook(questionnaire, lang))
+    except ImportError:
+        out = _own_codebook(questionnaire, lang)
+    if df is not None:
+        known = {e.variable for e in out}
+        for col in df.columns:
+            if col not in known:
+                out.append(
+                    CodebookEntry(
+                        str(col),
+                        _DESIGN_LABELS.get(str(col), str(col)),
+                        "design" if col in _DESIGN_LABELS else "",
+                    )
+                )
+    return out
+
+
+def _own_codebook(questionnaire: Any, lang: str) -> list[CodebookEntry]:
     from khaosat.report.tables import describe_questionnaire
 
     out: list[CodebookEntry] = []
@@ -51,17 +75,6 @@ def codebook_from_questionnaire(
         else:
             values = dict(zip(info.codes, info.labels, strict=True))
             out.append(CodebookEntry(info.name, f"{info.number}. {info.label}", info.kind, values))
-    if df is not None:
-        known = {e.variable for e in out}
-        for col in df.columns:
-            if col not in known:
-                out.append(
-                    CodebookEntry(
-                        str(col),
-                        _DESIGN_LABELS.get(str(col), str(col)),
-                        "design" if col in _DESIGN_LABELS else "",
-                    )
-                )
     return out
 
 
@@ -103,6 +116,8 @@ def coerce_codebook(codebook: Any) -> list[CodebookEntry]:
                 str(item.get("label") or ""),
                 str(item.get("type") or ""),
                 dict(values),
+                list(item.get("missing_codes") or item.get("missing") or []),
+                str(item.get("measure") or ""),
             )
         )
     return out
@@ -189,9 +204,25 @@ def write_sav(df: pd.DataFrame, path: str | Path, codebook: Any = None) -> Path:
 
     _check_names(df, "SPSS (.sav)")
     data = _numeric_frame(df)
-    col_labels, value_labels = _labels_for(data, coerce_codebook(codebook), None)
+    entries = coerce_codebook(codebook)
+    col_labels, value_labels = _labels_for(data, entries, None)
+    missing: dict[str, list[float]] = {}
+    measure: dict[str, str] = {}
+    for e in entries:
+        if e.variable not in data or not pd.api.types.is_numeric_dtype(data[e.variable]):
+            continue
+        codes = [float(c) for c in e.missing if isinstance(c, int | float)]
+        if codes:
+            missing[e.variable] = codes[:3]  # SPSS takes up to three discrete missing values
+        if e.measure in ("nominal", "ordinal", "scale"):
+            measure[e.variable] = e.measure
     pyreadstat.write_sav(
-        data, str(path), column_labels=col_labels, variable_value_labels=value_labels
+        data,
+        str(path),
+        column_labels=col_labels,
+        variable_value_labels=value_labels,
+        missing_ranges=missing or None,
+        variable_measure=measure or None,
     )
     return Path(path)
 
