@@ -1,0 +1,101 @@
+"""Skip logic in the browser: xlsexpr.js walk() agrees with FormLogic.walk on many responses."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+
+import pytest
+
+from khaosat.questionnaire.simulate import simulate
+from khaosat.questionnaire.validate import compile_logic, logic_json
+from tests.questionnaire.exprcases import JS_PATH
+from tests.questionnaire.simforms import mini_anket
+
+CHROMIUM = "/usr/bin/chromium"
+TODAY = "2026-07-01"
+JS_WALK = """
+([logic, list, today]) => list.map((answers) => {
+  const r = KhaosatExpr.walk(logic, answers, {today: today});
+  return {relevant: r.relevant, calculations: r.calculations};
+})
+"""
+
+
+def _cases():
+    """Simulated responses plus copies with stale answers and flipped gate questions."""
+    logic = compile_logic(mini_anket())
+    rng = random.Random(4)
+    out = []
+    for r in simulate(logic, 250, seed=8):
+        a = dict(r.answers)
+        out.append(a)
+        b = dict(a)
+        b["c1"] = 3 - b["c1"]
+        b["b5"] = [1]
+        if rng.random() < 0.5:
+            b.pop("a5", None)
+        b["a4"] = rng.choice([1, 2, 3, 9])
+        out.append(b)
+    return logic, out
+
+
+def _python(logic, answers_list):
+    res = []
+    for a in answers_list:
+        rel, _, calcs = logic.walk(a, TODAY)
+        res.append({"relevant": rel, "calculations": calcs})
+    return res
+
+
+def _normal(results):
+    return json.loads(json.dumps(results, sort_keys=True))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_walk_agrees_under_node():
+    logic, answers = _cases()
+    script = (
+        f"const KhaosatExpr = require({json.dumps(str(JS_PATH))});\n"
+        "let input = '';\nprocess.stdin.on('data', (d) => { input += d; });\n"
+        "process.stdin.on('end', () => {\n"
+        f"  const run = {JS_WALK.strip()};\n"
+        "  process.stdout.write(JSON.stringify(run(JSON.parse(input))));\n});\n"
+    )
+    payload = json.dumps([logic_json(logic), answers, TODAY])
+    out = subprocess.run(
+        ["node", "-e", script], input=payload, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert _normal(json.loads(out.stdout)) == _normal(_python(logic, answers))
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
+def test_walk_agrees_in_the_browser():
+    from playwright.sync_api import sync_playwright
+
+    logic, answers = _cases()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page()
+            page.set_content("<!doctype html><html><head><meta charset='utf-8'></head></html>")
+            page.add_script_tag(path=str(JS_PATH))
+            got = page.evaluate(JS_WALK, [logic_json(logic), answers, TODAY])
+        finally:
+            browser.close()
+    assert _normal(got) == _normal(_python(logic, answers))
