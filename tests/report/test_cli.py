@@ -106,3 +106,20 @@ def test_build_file_takes_the_survey_description(tmp_path):
     assert "từ ngày 28/05/2026 đến ngày 02/06/2026" in text
     assert "Theo địa bàn (tỉnh cũ)" in text
     assert "Hưng Yên, ngày 20 tháng 6 năm 2026" == d.tables[0].rows[0].cells[1].paragraphs[1].text
+
+
+def test_the_demo_report_says_it_is_simulated(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from khaosat.report.demo import demo_report
+
+    root = Path(__file__).resolve().parents[2] / "surveys" / "hung-yen-2026"
+    for name in ("survey.toml", "frame.csv"):
+        shutil.copy(root / name, tmp_path / name)
+    write_xlsx(make_questionnaire(), tmp_path / "anket.xlsx")
+    paths = demo_report(
+        tmp_path, tmp_path / "out", n=150, formats=("docx",), settings={"chart": {"dpi": 30}}
+    )
+    d = docx.Document(str(paths["docx"]))
+    assert any("SỐ LIỆU MÔ PHỎNG" in p.text for p in d.paragraphs[:8])
