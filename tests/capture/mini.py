@@ -9,8 +9,9 @@ VI = "Tiếng Việt (vi)"
 
 
 def _q(name, type_, label, list_name=None, **kw):
+    type_text = f"{type_} {list_name}" if list_name else type_
     return Question(
-        name=name, type=type_, list_name=list_name, labels={VI: label}, type_text=type_, **kw
+        name=name, type=type_, list_name=list_name, labels={VI: label}, type_text=type_text, **kw
     )
 
 
