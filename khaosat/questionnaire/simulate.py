@@ -733,36 +733,25 @@ def _columns(logic: FormLogic) -> list[tuple[str, Rule]]:
 
 
 def responses_frame(q: Questionnaire | FormLogic, responses: list[SimulatedResponse]) -> Any:
-    """A pandas DataFrame: `_simulated` = 1, `_index`, then one column per variable.
+    """A pandas DataFrame: `_simulated` = 1, `_index`, then the flat data set of CONTRACT.md.
 
-    select_multiple -> one 0/1 column per option `{name}_{code}` (NaN when not answered), as
-    in CONTRACT.md's flat data set.
+    The variable columns come from khaosat.questionnaire.dataset.to_dataframe (one column per
+    variable; select_multiple -> one 0/1 column per option `{name}_{code}`, NaN when not
+    answered), so simulated files have exactly the layout of real exports.
     """
     import pandas as pd
 
+    from khaosat.questionnaire.dataset import to_dataframe
+
     logic = compile_logic(q)
-    cols: dict[str, Any] = {
-        "_simulated": pd.array([1 if r.simulated else 0 for r in responses], dtype="Int64"),
-        "_index": pd.array([r.index for r in responses], dtype="Int64"),
-    }
-
-    def column(values: list[Any]) -> Any:
-        if all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
-            return pd.array(values, dtype="Int64")
-        return values
-
-    for name, rule in _columns(logic):
-        if rule.kind == "selectN":
-            for code in rule.codes:
-                cols[f"{name}_{code}"] = column(
-                    [
-                        (1 if code in r.answers[name] else 0) if name in r.answers else None
-                        for r in responses
-                    ]
-                )
-        else:
-            cols[name] = column([r.answers.get(name) for r in responses])
-    return pd.DataFrame(cols)
+    frame = to_dataframe(logic.questionnaire, [r.answers for r in responses], keep_extra=False)
+    marks = pd.DataFrame(
+        {
+            "_simulated": pd.array([1 if r.simulated else 0 for r in responses], dtype="Int64"),
+            "_index": pd.array([r.index for r in responses], dtype="Int64"),
+        }
+    )
+    return pd.concat([marks, frame.reset_index(drop=True)], axis=1)
 
 
 def write_responses(
