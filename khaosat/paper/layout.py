@@ -31,7 +31,7 @@ MARKERS: dict[int, tuple[float, float]] = {
     2: (PAGE_W - 8.0 - MARKER_SIZE, PAGE_H - 8.0 - MARKER_SIZE),
     3: (8.0, PAGE_H - 8.0 - MARKER_SIZE),
 }
-QR_RECT = (168.0, 6.5, 17.0, 17.0)  # x, y, w, h of the QR code including nothing around it
+QR_RECT = (166.5, 5.5, 18.5, 18.5)  # x, y, w, h of the QR code including nothing around it
 HEADER_BASELINE = 14.0
 FOOTER_BASELINE = PAGE_H - 10.5
 X0, X1 = 14.0, 196.0  # content columns

@@ -41,8 +41,8 @@ INSET_MM = 0.8  # interior of a box = box minus this on every side
 EMPTY_MAX = 0.025
 MARK_MIN = 0.12
 MARK_MAX = 0.75
-MARK_SOLID_MAX = 0.72
-SOLID_MIN = 0.8
+MARK_SOLID_MAX = 0.8
+SOLID_MIN = 0.9
 NOISE_GREY = 25.0
 FILLED_DENSITY = 0.6
 
@@ -383,7 +383,9 @@ def _read_qr(page: np.ndarray) -> str | None:
         int((y - m) * PPM) : int((y + h + m) * PPM), int((x - m) * PPM) : int((x + w + m) * PPM)
     ]
     crop = np.ascontiguousarray(crop)
-    for img in (crop, cv2.GaussianBlur(crop, (3, 3), 0)):
+    # as is; sharpened (blurred low-dpi scans); smoothed (noisy or dithered scans)
+    sharp = cv2.addWeighted(crop, 2.0, cv2.GaussianBlur(crop, (0, 0), 2.0), -1.0, 0)
+    for img in (crop, sharp, cv2.GaussianBlur(crop, (3, 3), 0)):
         res = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
         for r in res:
             if r.valid and r.text.startswith(QR_PREFIX + "|"):
@@ -447,7 +449,7 @@ def _measure(
     # grey within NOISE_GREY of the paper is not ink (scanner noise, JPEG ringing, outline blur)
     dark = np.clip((paper - NOISE_GREY - inner) / (paper * 0.6 - NOISE_GREY), 0.0, 1.0)
     density = float(dark.mean())
-    solid = float((inner < paper * 0.55).mean())
+    solid = float((inner < paper * 0.75).mean())  # share covered by ink of any darkness
     return density, solid, (x0, y0, wpx, hpx)
 
 
