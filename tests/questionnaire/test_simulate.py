@@ -173,3 +173,28 @@ def test_corpus_forms_simulate_valid_responses(path):
     invalid = [(r.index, p) for r in responses if (p := validate(logic, r.answers, TODAY))]
     assert not invalid, invalid[:2]
     assert all(r.simulated for r in responses)
+
+
+def test_determinism_does_not_depend_on_the_process():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from tests.questionnaire.simforms import mini_anket;"
+        "from khaosat.questionnaire.simulate import simulate;"
+        "print(json.dumps([r.answers for r in simulate(mini_anket(), 40, seed=77)]))"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    here = [r.answers for r in simulate(mini_anket(), 40, seed=77)]
+    assert json.loads(out.stdout) == json.loads(json.dumps(here))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from khaosat.questionnaire.model import Choice, ChoiceList, Group, Question, Questionnaire
 from khaosat.questionnaire.validate import (
     compile_logic,
@@ -225,3 +228,44 @@ def test_logic_json_is_plain_json():
     assert by["c"]["relevant"] == ["bin", "=", ["ref", "c1"], ["num", 1.0]]
     assert by["c7_1"]["groups"] == ["c", "c7"]
     assert by["nhom"]["calculation"][0] == "fn"
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.lists(st.one_of(st.integers(0, 9), st.text(max_size=3)), max_size=4),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+_keys = st.sampled_from(
+    [
+        "a1",
+        "a2",
+        "a4",
+        "a5",
+        "nhom",
+        "b2",
+        "b5",
+        "c1",
+        "c2",
+        "c2x",
+        "c7_1",
+        "d2",
+        "g1",
+        "nam_sinh",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_keys, _values, max_size=10))
+def test_validate_never_crashes_and_names_real_variables(answers):
+    logic = compile_logic(mini_anket())
+    problems = validate(logic, answers, TODAY)
+    known = set(logic.by_name) | set(answers)
+    assert all(p.variable in known and p.message_vi for p in problems)
+    # the same response always gives the same list
+    assert problems == validate(logic, answers, TODAY)
