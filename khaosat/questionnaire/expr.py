@@ -34,6 +34,17 @@ Semantic rules (JavaRosa, org.javarosa.xpath.expr.XPathFuncExpr / XPathEqExpr / 
 * round(x, n=0): on the shortest decimal form of x, halves go towards +Infinity
   (BigDecimal HALF_UP for x >= 0, HALF_DOWN for x < 0); int(x) truncates towards zero.
 * min()/max() ignore NaN arguments; NaN when all are NaN.
+* Transcendental functions (sin, log, exp ...) use each platform's maths library; the last
+  binary digit may differ between browser and server (sqrt, floor, ceiling, pow of small
+  integers are exact on both).
+* Typographic quotes ‘…’ “…” (Excel/Word autocorrect) are read as string quotes.
+* Not supported (ExprSyntaxError "Hàm ... chưa được hỗ trợ"): XPath paths (/data/x, ..),
+  repeat and node-set functions (count, sum, indexed-repeat, position), pulldata(),
+  jr:choice-name(), random(), uuid(), once(), now(), format-date() and date arithmetic
+  helpers. `choice_filter` may name choice-sheet columns bare (parse(..., allow_names=True)).
+
+Errors: ExprSyntaxError(message_vi, position) from parse(); ExprEvalError(message_vi) from
+evaluation (only an invalid regex pattern can cause one).
 """
 
 from __future__ import annotations
