@@ -137,3 +137,13 @@ def test_racing_submits_of_one_serial_make_one_response(survey, users):
         t.join()
     assert not errors
     assert Response.objects.filter(serial="P01-0100").count() == 1
+
+
+def test_odk_instance_ids_with_their_uuid_prefix_are_the_same_form(survey, unit_a):
+    iid = uuid.uuid4()
+    a = submit(survey, unit=unit_a, instance_id=f"uuid:{iid}", source=Response.Source.ODK)
+    b = submit(survey, unit=unit_a, instance_id=str(iid), source=Response.Source.ODK)
+    assert a.response.pk == b.response.pk and a.response.instance_id == iid
+    with pytest.raises(door.DoorError) as exc:
+        submit(survey, unit=unit_a, instance_id="not-a-uuid", source=Response.Source.ODK)
+    assert "UUID" in exc.value.message

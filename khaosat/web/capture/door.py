@@ -109,6 +109,21 @@ def rules_for(version: QuestionnaireVersion) -> FormRules:
     return rules
 
 
+def parse_instance_id(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    """A submission's UUID; ODK's "uuid:..." form is accepted. DoorError when malformed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    text = str(value).strip()
+    if text.lower().startswith("uuid:"):
+        text = text[5:]
+    try:
+        return uuid.UUID(text)
+    except ValueError as exc:
+        raise DoorError(f"Mã phiếu (instance_id) «{value}» không phải một UUID.") from exc
+
+
 def diff_answers(
     old: dict[str, Any], new: dict[str, Any], order: list[str]
 ) -> list[dict[str, Any]]:
@@ -194,7 +209,7 @@ def submit(
     clean, problems = prepare(rules, answers)
     if problems and not accept_problems:
         raise InvalidAnswers(problems)
-    iid = uuid.UUID(str(instance_id)) if instance_id else None
+    iid = parse_instance_id(instance_id)
     order = [f.name for f in rules.fields]
     user_obj = user if getattr(user, "is_authenticated", False) else None
 

@@ -85,6 +85,7 @@ def home(request, code):
             "open_disc": open_disc,
             "can_review": has_perm(request.user, "responses.review"),
             "awaiting": len(keying.awaiting_second_pass(survey, request.user)),
+            "share_percent": round(100 * survey.double_entry_share, 1),
             "version": door.current_version(survey),
         },
     )

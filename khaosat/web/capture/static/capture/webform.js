@@ -170,6 +170,7 @@
     let text = navigator.onLine ? "Đang kết nối." : "Mất kết nối: phiếu được giữ trên máy và tự gửi khi có mạng.";
     if (waiting) text += " " + waiting + " phiếu đang chờ gửi.";
     if (failed.length) text += " " + failed.length + " phiếu bị từ chối: " + failed.map(function (i) { return i.error; }).join(" | ");
+    if (net.dataset.note) text = net.dataset.note + " " + text;
     net.textContent = text;
     net.className = "net" + (navigator.onLine ? "" : " offline");
     root.dataset.queue = String(waiting);
@@ -233,6 +234,8 @@
     serialIn.value = "";
     refresh(false);
     window.scrollTo(0, 0);
+    errors.textContent = "";
+    net.dataset.note = "Đã lưu phiếu trên máy; phiếu được gửi khi có mạng.";
     status();
     flush();
   });
