@@ -402,6 +402,7 @@ def _check_choices(q: Questionnaire, P: _Places, err, warn) -> None:
 
 def _check_unused_lists(q: Questionnaire, P: _Places, warn) -> None:
     used = {it.list_name for it in q.iter_questions() if it.list_name}
+    used |= {it.extra.get("value_list") for it in q.iter_questions()}
     filters = " ".join(it.choice_filter for it in q.iter_questions())
     for cl in q.choice_lists.values():
         if cl.name not in used and cl.name not in filters and cl.choices:

@@ -92,6 +92,15 @@ def to_dataframe(
     return _set_dtypes(df, codebook(q))
 
 
+def _integral(values: pd.Series) -> bool:
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+            return False
+        if not float(v).is_integer():
+            return False
+    return True
+
+
 def _set_dtypes(df: pd.DataFrame, entries: list[CodebookEntry]) -> pd.DataFrame:
     for e in entries:
         if e.variable not in df.columns:
@@ -99,14 +108,13 @@ def _set_dtypes(df: pd.DataFrame, entries: list[CodebookEntry]) -> pd.DataFrame:
         col = df[e.variable]
         if e.type == "select_multiple_option":
             df[e.variable] = col.astype("Int64")
-        elif e.type in ("integer",) or (
-            e.value_labels and all(isinstance(k, int) for k in e.value_labels)
-        ):
-            nonnull = col.dropna()
-            if all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in nonnull):
-                df[e.variable] = col.astype("Int64")
         elif e.type in ("decimal", "range"):
             df[e.variable] = pd.to_numeric(col, errors="coerce").astype("float64")
+        elif e.type in ("integer", "calculate") or e.value_labels:
+            if _integral(col.dropna()):
+                df[e.variable] = col.astype("Int64")
+        elif e.type in ("text", "date", "datetime", "time") and col.isna().all():
+            df[e.variable] = col.astype("object")
     return df
 
 
