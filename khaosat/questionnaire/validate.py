@@ -54,6 +54,7 @@ NOT_RELEVANT = "not_relevant"
 CONSTRAINT = "constraint"
 CALCULATION = "calculation"
 EXPRESSION = "expression"
+UNKNOWN_REFERENCE = "unknown_reference"
 CHECK = "check"
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -124,6 +125,26 @@ class FormLogic:
         self.group_relevant: dict[str, X.Expr | None] = {}
         self.problems: list[Problem] = []  # expression errors of the form itself
         self._compile(questionnaire.items, (), ())
+        self._check_references()
+
+    def _check_references(self) -> None:
+        known = set(self.by_name) | {it.name for it, _ in self.items}
+        for rule in self.rules:
+            exprs = [rule.own_relevant, rule.constraint, rule.calculation, rule.choice_filter]
+            if isinstance(rule.required, X.Expr):
+                exprs.append(rule.required)
+            for e in exprs:
+                if e is None:
+                    continue
+                for ref in sorted(e.references() - known):
+                    p = Problem(
+                        rule.name,
+                        UNKNOWN_REFERENCE,
+                        f"Biểu thức của {rule.name} nhắc đến ${{{ref}}} nhưng bảng hỏi không có "
+                        "câu nào tên như vậy; hãy sửa tên biến trong biểu thức.",
+                    )
+                    rule.errors.append(p)
+                    self.problems.append(p)
 
     # -- compilation ---------------------------------------------------------------------
     def _parse(

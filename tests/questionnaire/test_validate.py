@@ -269,3 +269,15 @@ def test_validate_never_crashes_and_names_real_variables(answers):
     assert all(p.variable in known and p.message_vi for p in problems)
     # the same response always gives the same list
     assert problems == validate(logic, answers, TODAY)
+
+
+def test_references_to_unknown_fields_are_form_problems():
+    q = mini_anket()
+    q.question("f3").relevant = "${f2x} = 1"
+    logic = compile_logic(q)
+    assert [(p.variable, p.code) for p in logic.problems] == [("f3", "unknown_reference")]
+    assert "f2x" in logic.problems[0].message_vi
+    # an unknown field reads as unanswered, so f3 is skipped and its answer is reported
+    assert codes(validate(logic, valid_answers(), TODAY)) == {("f3", "not_relevant")}
+    with_form = validate(logic, valid_answers(), TODAY, include_form_problems=True)
+    assert ("f3", "unknown_reference") in codes(with_form)
