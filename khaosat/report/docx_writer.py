@@ -163,6 +163,10 @@ class PartyDocument:
         styles = self.doc.styles
         normal = styles["Normal"]
         _style_font(normal, self.font, self.body_pt)
+        lang = OxmlElement("w:lang")
+        lang.set(qn("w:val"), "vi-VN")
+        lang.set(qn("w:eastAsia"), "vi-VN")
+        normal.element.get_or_add_rPr().append(lang)
         pf = normal.paragraph_format
         pf.space_before = Pt(0)
         pf.space_after = Pt(float(f.get("space_after_pt", 6)))
@@ -337,7 +341,11 @@ class PartyDocument:
         """A chart spec drawn to PNG and placed as an image with its caption."""
         c = self.s.get("chart", {})
         png = render_png(spec, dpi=int(c.get("dpi", 200)), width_in=float(c.get("width_in", 6.3)))
-        self.doc.add_picture(io.BytesIO(png), width=Mm(160))
+        shape = self.doc.add_picture(io.BytesIO(png), width=Mm(160))
+        # Alternative text for screen readers: the chart title and its notes.
+        shape._inline.docPr.set(
+            "descr", " ".join([str(spec.get("title", ""))] + list(spec.get("notes", [])))
+        )
         self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.doc.paragraphs[-1].paragraph_format.first_line_indent = Mm(0)
         self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
