@@ -368,24 +368,27 @@ def _choice_cell(
 def _choice_grid(
     b: _Block, variable: str, number: str, choices: list[tuple[Any, str]], y: float
 ) -> float:
-    """Lay choices out in the most columns that keep each label within two lines."""
+    """Lay choices out in the column count that needs the least height (labels <= 3 lines)."""
     x0 = X0 + 10.0
     width = X1 - x0
     n = len(choices)
-    chosen = 1
-    for k in range(min(n, 6), 0, -1):
-        cw = width / k
-        if all(len(wrap(lbl, "BVP", BODY, cw - 12.0)) <= 2 for _, lbl in choices):
-            chosen = k
-            break
-    k = chosen
+    best: tuple[float, int] | None = None
+    for k in range(1, min(n, 6) + 1):
+        lw = width / k - 11.0
+        lines = [len(wrap(lbl, "BVP", BODY, lw)) for _, lbl in choices]
+        if max(lines) > 3 and k > 1:
+            continue
+        height = sum(max(BOX + 1.4, max(lines[i : i + k]) * LINE + 1.6) for i in range(0, n, k))
+        if best is None or height <= best[0] + 0.01:
+            best = (height, k)
+    k = best[1] if best else 1
     cw = width / k
-    rows = [choices[i : i + k] for i in range(0, n, k)]
-    for row in rows:
-        heights = [len(wrap(lbl, "BVP", BODY, cw - 12.0)) for _, lbl in row]
+    for i in range(0, n, k):
+        row = choices[i : i + k]
+        heights = [len(wrap(lbl, "BVP", BODY, cw - 11.0)) for _, lbl in row]
         rh = max(BOX + 1.4, max(heights) * LINE + 1.6)
         for col, (code, lbl) in enumerate(row):
-            _choice_cell(b, variable, number, x0 + col * cw, y, code, lbl, cw - 12.0)
+            _choice_cell(b, variable, number, x0 + col * cw, y, code, lbl, cw - 11.0)
         y += rh
     return y
 
@@ -432,6 +435,8 @@ def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
         y = _question_title(b, number, label, y)
     notes = []
     hint = q.hint(bd.lang, bd.q.default_language)
+    if hint and q.name in bd.skip_notes and "chuyển" in hint.lower():
+        hint = ""  # the skip instruction derived from the logic says it (with the codes)
     if hint:
         notes.append(hint)
     only = bd.only_if(index)
@@ -477,7 +482,7 @@ def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
             )
     else:
         multiline = "multiline" in (q.appearance or "") or q.type == "text" and not q.relevant
-        h = 21.0 if (multiline and q.type == "text") else 8.0
+        h = 19.0 if (multiline and q.type == "text") else 8.0
         w = X1 - X0 - 10.0 if q.type == "text" else 50.0
         top = y + 1.2
         b.ops.append(Op("rect", (X0 + 10.0, top, w, h, 0.3, 0.45, None)))
@@ -509,7 +514,8 @@ def _build_matrix(bd: _Builder, index: int, g: Group) -> _Block:
     only = bd.only_if(index)
     if only:
         notes.append(only)
-    notes.append("(Mỗi dòng chọn một ô)")
+    if not hint:
+        notes.append("(Mỗi dòng chọn một ô)")
     for note in notes:
         y += b.para(
             X0 + 10.0,
@@ -716,10 +722,17 @@ def compute_layout(
     register_fonts()
     bd = _Builder(questionnaire, lang)
     header = dict(header or {})
+    # a note before the first group is the form's introduction: it goes in the title block
+    if bd.units and bd.units[0][0] == "question" and bd.units[0][1].type == "note":
+        if not header.get("intro"):
+            header["intro"] = bd.label(bd.units[0][1])
+        bd.units[0] = ("skip", bd.units[0][1], ())
     if not header.get("commissioner"):
         header["commissioner"] = questionnaire.settings_extra.get("commissioner", "")
     blocks: list[_Block] = [_title_block(bd, header)]
     for i, (kind, item, _) in enumerate(bd.units):
+        if kind == "skip":
+            continue
         if kind == "section":
             blocks.append(_build_section(bd, item))
         elif kind == "matrix":
