@@ -857,6 +857,17 @@ class _Builder:
                             self.alpha,
                         ),
                     )
+                project = getattr(self.est, "projection", None)
+                if project is not None and len(self.waves) >= 3 and self.safe(eb):
+                    waves = [
+                        (lab, d, _binary(d, ind.name, ind.codes))
+                        for lab, d in self.waves
+                        if ind.name in d
+                    ]
+                    proj = project(waves)
+                    if proj is not None:
+                        subject = f"đánh giá tích cực về {_lower_first(ind.label.rstrip('?.'))}"
+                        self.add("paragraph", narrative.projection_sentence(subject, proj))
             return
         self.add(
             "paragraph",

@@ -142,4 +142,17 @@ def wave_sentence(
     if test.p_value < alpha:
         word = "tăng" if eb.value > ea.value else "giảm"
         return f"{base}; {word} có ý nghĩa thống kê ({fmt_p(test.p_value)})."
-    return f"{base}; thay đổi {NOT_SIGNIFICANT} ({fmt_p(test.p_value)})."
+    return f"{base}; {NOT_SIGNIFICANT} giữa hai đợt ({fmt_p(test.p_value)})."
+
+
+def projection_sentence(
+    subject: str, projection: Estimate, next_wave: str = "đợt khảo sát tiếp theo"
+) -> str:
+    """Cautious next-wave projection from a linear trend over at least three waves."""
+    lo = projection.ci_low if projection.ci_low is not None else projection.value
+    hi = projection.ci_high if projection.ci_high is not None else projection.value
+    return (
+        f"Nếu xu hướng các đợt vừa qua tiếp tục, tỷ lệ {subject} ở {next_wave} ước khoảng "
+        f"{vn.fmt_pct(projection.value)} (khoảng dự báo từ {vn.fmt_pct(lo)} đến {vn.fmt_pct(hi)}); "
+        "đây là dự báo thận trọng, chỉ mang tính tham khảo."
+    )

@@ -211,3 +211,22 @@ class StatsEstimator:
             if t.variable in names:
                 out.append(Driver(names[t.variable], float(t.odds_ratio), float(t.p_value), "OR"))
         return out
+
+    def projection(self, waves: list[tuple[str, pd.DataFrame, pd.Series]]) -> Estimate | None:
+        """Next-wave projection of a 0/1 indicator from ≥ 3 waves (stats.waves.trend), or None."""
+        from khaosat.stats.errors import StatsError
+        from khaosat.stats.waves import trend
+
+        if len(waves) < 3:
+            return None
+        designs = {}
+        for label, df, y in waves:
+            designs[label] = self._design(df.assign(_kq_ind=pd.to_numeric(y, errors="coerce")))
+        try:
+            tr = trend(designs, "_kq_ind", category=1.0, level=self.level)
+        except StatsError:
+            return None
+        p = tr.projection
+        if p is None:
+            return None
+        return Estimate(value=float(p.value), ci_low=float(p.pi_low), ci_high=float(p.pi_high), n=0)

@@ -108,3 +108,21 @@ def test_a_margin_that_cannot_be_estimated_is_not_written():
     assert e.moe is None
     assert "sai số" not in narrative.share_sentence(e, "hài lòng")
     assert Estimate(value=0.0, se=0.0, ci_low=0.0, ci_high=0.0, n=60).moe == 0.0
+
+
+def test_the_projection_quotes_its_interval():
+    p = Estimate(value=0.61, ci_low=0.42, ci_high=0.77, n=0)
+    s = narrative.projection_sentence("hài lòng", p)
+    assert set(numbers(s)) == {"61,0", "42,0", "77,0"}
+    assert "thận trọng" in s
+
+
+def test_three_waves_give_a_projection(questionnaire, fast_settings):
+    from khaosat.report.builder import build_report
+
+    from .conftest import make_data
+
+    waves = [(f"đợt {k}", make_data(n=250, seed=k)) for k in (1, 2, 3)]
+    built = build_report(questionnaire, waves[-1][1], settings=fast_settings, waves=waves)
+    texts = [b.text for b in built.doc.blocks]
+    assert any(t.startswith("Nếu xu hướng các đợt vừa qua tiếp tục") for t in texts)
