@@ -166,3 +166,7 @@ def test_anket_fits_four_pages_with_large_boxes():
     select = [x.name for x in q.iter_questions() if x.type in ("select_one", "select_multiple")]
     assert set(select) <= set(lay.questions)
     assert {"g1", "g2", "g3"} <= {w.variable for p in lay.pages for w in p.writeins}
+    texts = _texts(lay)
+    assert "Nếu chọn 2, chuyển sang câu D1." in texts  # C1: relevant ${c1} = 1 on C2..C9
+    assert "Nếu chọn 2, chuyển sang câu D3." in texts  # D1: relevant ${d1} = 1 on D2
+    assert "(Chỉ trả lời nếu ở câu A4 chọn 1)" in texts  # E3: relevant ${a4} = 1
