@@ -12,6 +12,7 @@ import csv
 import datetime as _dt
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -356,7 +357,9 @@ def _sheet_from_rows(
 def _read_xlsx(data: bytes) -> list[RawSheet]:
     import openpyxl
 
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Unknown extension is not supported"
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheets = []
         for ws in wb.worksheets:
@@ -1234,20 +1237,20 @@ def _convert(xlsform: Any, filename: str | None) -> tuple[str, list[str]]:
     from pyxform import xls2xform
     from pyxform.errors import PyXFormError
 
-    warnings: list[str] = []
+    found: list[str] = []
     file_type = None
     if filename:
         ext = Path(filename).suffix.lower()
         file_type = ext if ext in (".xlsx", ".xlsm", ".xls", ".md") else None
     try:
         result = xls2xform.convert(
-            xlsform=xlsform, warnings=warnings, pretty_print=True, file_type=file_type
+            xlsform=xlsform, warnings=found, pretty_print=True, file_type=file_type
         )
     except PyXFormError as exc:
         raise XFormConversionError(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - pyxform may raise anything on odd input
         raise XFormConversionError(f"{type(exc).__name__}: {exc}") from exc
-    return result.xform, warnings
+    return result.xform, found
 
 
 def xform_issues(
@@ -1259,17 +1262,21 @@ def xform_issues(
         data, filename = to_xlsx_bytes(source), "form.xlsx"
     else:
         data, filename = _source_bytes(source, filename)
-        if not filename:
-            filename = "form." + sniff_format(data)
+        fmt = sniff_format(data, filename or "")
+        if fmt == "csv":  # pyxform's csv support is partial: convert what we read instead
+            model = q or read_xlsform(data, filename)
+            return xform_issues(model, q=q)
+        if not filename or Path(filename).suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".md"):
+            filename = "form." + fmt
     try:
-        xml, warnings = _convert(data, filename)
+        xml, found = _convert(data, filename)
     except XFormConversionError as exc:
         return None, [
             Issue("error", translate_pyxform_message(exc.message), _pyxform_place(exc.message, q))
         ]
     issues = [
         Issue("warning", translate_pyxform_warning(w), _pyxform_place(w, q))
-        for w in warnings
+        for w in found
         if w.strip()
     ]
     return xml, issues
