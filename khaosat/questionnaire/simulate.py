@@ -38,6 +38,7 @@ from khaosat.questionnaire.validate import OTHER_CODE, FormLogic, Rule, compile_
 
 __all__ = [
     "ANKET_EFFECTS",
+    "ANKET_MARGINALS",
     "SimulatedResponse",
     "SimulationError",
     "responses_frame",
@@ -51,6 +52,16 @@ ANKET_EFFECTS: dict[str, dict[int | str, float]] = {
     "a2": {1: -0.12, 2: 0.0, 3: 0.08, 4: 0.18},
     "a6": {1: 0.0, 2: 0.12},
     "a3": {1: 0.05, 2: 0.0, 3: 0.0, 4: -0.03, 5: -0.06, 6: -0.08},
+}
+# Shares of the respondent block of the Anket (roughly the province's adult population:
+# 93 of 104 units are communes; party members about a quarter of respondents).
+ANKET_MARGINALS: dict[str, dict[int | str, float]] = {
+    "a1": {1: 0.49, 2: 0.51},
+    "a2": {1: 0.22, 2: 0.30, 3: 0.28, 4: 0.20},
+    "a3": {1: 0.08, 2: 0.25, 3: 0.32, 4: 0.15, 5: 0.17, 6: 0.03},
+    "a4": {1: 0.14, 2: 0.03, 3: 0.16, 4: 0.24, 5: 0.10, 6: 0.11, 7: 0.05, 8: 0.13, 10: 0.04},
+    "a5": {1: 0.27, 2: 0.73},
+    "a6": {1: 0.84, 2: 0.16},
 }
 DONT_KNOW_CODES = (9, 99, 98, 0, 8)
 MAX_TRIES = 40
@@ -289,6 +300,7 @@ class _Simulator:
         nonresponse: float,
         dont_know: float,
         effects: Mapping[str, Mapping[Any, float]] | None,
+        marginals: Mapping[str, Mapping[Any, float]] | None = None,
     ) -> None:
         self.logic = compile_logic(q)
         self.q = self.logic.questionnaire
@@ -297,6 +309,7 @@ class _Simulator:
         self.nonresponse = nonresponse
         self.dont_know = dont_know
         self.effects = {k: dict(v) for k, v in (effects or ANKET_EFFECTS).items()}
+        self.marginals = {k: dict(v) for k, v in (marginals or ANKET_MARGINALS).items()}
         self.plans: dict[str, _Plan] = {}
         self._norm = NormalDist()
         self._build_plans()
@@ -326,7 +339,7 @@ class _Simulator:
                     plan.kind = "scale"
                     plan.scale_k, plan.dk_code, plan.reverse = shape
                     plan.codes = codes
-                    plan.mu = r.gauss(0.55, 0.25)
+                    plan.mu = r.gauss(0.2, 0.2)
                     plan.lam = r.uniform(0.55, 0.85)
                     plan.thresholds = [
                         self._norm.inv_cdf(j / plan.scale_k) for j in range(1, plan.scale_k)
@@ -338,9 +351,12 @@ class _Simulator:
                     plan.kind = "cat"
                     plan.codes = codes
                     w = [r.gammavariate(2.0, 1.0) for _ in codes]
+                    marg = self.marginals.get(rule.name)
+                    if marg and set(marg) <= set(codes):
+                        w = [float(marg.get(c, 0.0)) for c in codes]
                     for i, c in enumerate(codes):
                         label = _label_of(rule, c)
-                        if c == OTHER_CODE or label.startswith("khác"):
+                        if (c == OTHER_CODE or label.startswith("khác")) and not marg:
                             w[i] *= 0.2
                     plan.weights = w
                     if not first_scale_seen:
@@ -716,14 +732,21 @@ def simulate(
     nonresponse: float = 0.03,
     dont_know: float = 0.05,
     effects: Mapping[str, Mapping[Any, float]] | None = None,
+    marginals: Mapping[str, Mapping[Any, float]] | None = None,
 ) -> list[SimulatedResponse]:
-    """Draw `n` simulated responses valid for the form; deterministic for (form, n, seed)."""
+    """Draw `n` simulated responses valid for the form; deterministic for (form, n, seed).
+
+    `effects` ({variable: {code: shift of the latent attitude}}) and `marginals` ({variable:
+    {code: share}}) default to the Anket's (ANKET_EFFECTS, ANKET_MARGINALS); they apply to the
+    variables a form has, with codes that exist in its lists. `today` defaults to 01/07/2026
+    so that the output does not change with the calendar.
+    """
     if n < 0:
         raise SimulationError("Số phiếu mô phỏng phải là số không âm.")
     if not 0 <= nonresponse < 1 or not 0 <= dont_know < 1:
         raise SimulationError("Tỷ lệ bỏ trống và tỷ lệ «không rõ» phải nằm trong khoảng [0; 1).")
     t = X._today_text(today if today is not None else _dt.date(2026, 7, 1))
-    sim = _Simulator(q, seed, t, nonresponse, dont_know, effects)
+    sim = _Simulator(q, seed, t, nonresponse, dont_know, effects, marginals)
     rng = random.Random(f"khaosat-sim:{seed}")
     return [sim.one(i + 1, rng) for i in range(n)]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -281,3 +283,35 @@ def test_references_to_unknown_fields_are_form_problems():
     assert codes(validate(logic, valid_answers(), TODAY)) == {("f3", "not_relevant")}
     with_form = validate(logic, valid_answers(), TODAY, include_form_problems=True)
     assert ("f3", "unknown_reference") in codes(with_form)
+
+
+ANKET = Path(__file__).parents[2] / "surveys" / "hung-yen-2026" / "anket.xlsx"
+
+
+@pytest.mark.skipif(not ANKET.exists(), reason="the Anket XLSForm is not there yet")
+def test_planted_problems_in_anket_responses_are_all_reported():
+    from khaosat.questionnaire.simulate import simulate
+    from khaosat.questionnaire.xlsform import read_xlsform
+
+    logic = compile_logic(read_xlsform(ANKET))
+    responses = [r.answers for r in simulate(logic, 400, seed=12)]
+    base = next(a for a in responses if a.get("b4") == 2 and a.get("a4") != 1 and "f2" in a)
+    assert validate(logic, base, TODAY) == []
+    bad = dict(base)
+    bad["f2"] = 7  # wrong code
+    del bad["a1"]  # required
+    bad["b5"] = [1]  # b4 = 2: not relevant
+    bad["e3"] = [1, 2]  # a4 != 1: not relevant
+    bad["f1"] = [1, 2, 3, 4]  # more than 3
+    bad["nhom"] = 3 - base["nhom"]  # wrong calculation
+    bad["zz"] = 1
+    got = codes(validate(logic, bad, TODAY))
+    assert got == {
+        ("f2", "unknown_code"),
+        ("a1", "required"),
+        ("b5", "not_relevant"),
+        ("e3", "not_relevant"),
+        ("f1", "constraint"),
+        ("nhom", "calculation"),
+        ("zz", "unknown_variable"),
+    }
