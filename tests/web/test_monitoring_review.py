@@ -224,3 +224,23 @@ def test_a_near_copy_is_flagged_on_arrival_on_both_forms(
     assert first.quality_flags.filter(rule="near_duplicate").count() == 1
     copy.save()  # saving again does not pile up mirror flags
     assert first.quality_flags.filter(rule="near_duplicate").count() == 1
+
+
+def test_a_large_survey_is_rechecked_by_a_background_job(
+    survey, users, make_response, unit_a, sim_answers, monkeypatch
+):
+    from khaosat.web.core import jobs
+    from khaosat.web.core.models import Job
+    from khaosat.web.monitoring import services
+
+    monkeypatch.setattr(services, "RECHECK_INLINE_LIMIT", 2)
+    same = sim_answers(4)
+    for _ in range(3):
+        make_response(unit_a, dict(same))
+    QualityFlag.objects.all().delete()
+    n, job = services.start_recheck(survey, users["manager"])
+    assert n is None and job.kind == "quality.recheck"
+    jobs.run(job.pk)  # what the thread (or `khaosat manage run_jobs`) does after commit
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["flags"] > 0
+    assert QualityFlag.objects.filter(survey=survey, rule="near_duplicate").count() == 3

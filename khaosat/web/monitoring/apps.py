@@ -31,7 +31,9 @@ class MonitoringConfig(AppConfig):
 
         from khaosat.web.core.models import Response
         from khaosat.web.core.nav import NavItem, register
+        from khaosat.web.monitoring.services import register_jobs
 
+        register_jobs()
         post_save.connect(_flag_on_save, sender=Response, dispatch_uid="monitoring_flag_response")
         register(NavItem("monitoring_progress", _("Tiến độ"), "survey.view", 60))
         register(NavItem("monitoring_queue", _("Duyệt phiếu"), "responses.review", 61))

@@ -207,6 +207,36 @@ def recheck_survey(survey: Survey, user=None) -> int:
     return n
 
 
+RECHECK_INLINE_LIMIT = 5000  # larger surveys are re-checked by a background job
+
+
+def start_recheck(survey: Survey, user=None) -> tuple[int | None, Any]:
+    """Re-check now (returns (flags, None)) or, for a large survey, as a background job
+    (returns (None, job))."""
+    from khaosat.web.core import jobs
+
+    n = Response.objects.filter(survey=survey).exclude(status=Response.Status.REJECTED).count()
+    if n <= RECHECK_INLINE_LIMIT:
+        return recheck_survey(survey, user), None
+    j = jobs.create("quality.recheck", user=user, survey=survey)
+    jobs.start(j)
+    return None, j
+
+
+def _recheck_job(job, progress) -> dict:
+    progress(0, 1, "Đang kiểm tra lại toàn bộ phiếu")
+    n = recheck_survey(job.survey, job.created_by)
+    progress(1, 1, "Xong")
+    return {"flags": n}
+
+
+def register_jobs() -> None:
+    """Register the background job kinds of this app (called from AppConfig.ready)."""
+    from khaosat.web.core import jobs
+
+    jobs.job("quality.recheck")(_recheck_job)
+
+
 # -- review decisions -----------------------------------------------------------------------
 
 

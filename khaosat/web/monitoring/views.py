@@ -303,8 +303,18 @@ def _correct(request, survey, response, q):
 @require_POST
 def recheck(request, code):
     survey = get_survey(request.user, code)
-    n = services.recheck_survey(survey, request.user)
-    messages.success(request, _("Đã kiểm tra lại toàn bộ phiếu: %(n)s cảnh báo.") % {"n": n})
+    n, job = services.start_recheck(survey, request.user)
+    if job is not None:
+        messages.info(
+            request,
+            _(
+                "Khảo sát nhiều phiếu: đang kiểm tra lại ở chế độ nền (việc số %(id)s); tải lại "
+                "trang này sau vài phút."
+            )
+            % {"id": job.pk},
+        )
+    else:
+        messages.success(request, _("Đã kiểm tra lại toàn bộ phiếu: %(n)s cảnh báo.") % {"n": n})
     return redirect("monitoring_queue", survey.code)
 
 
