@@ -683,7 +683,16 @@ def _dedupe(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def logic_json(q: Questionnaire | FormLogic) -> dict[str, Any]:
-    """The form logic as JSON ASTs for xlsexpr.js: items in order with their expressions."""
+    """The form logic as JSON ASTs for xlsexpr.js: items in order with their expressions.
+
+    {"format": "khaosat.logic/1", "items": [{name, kind: group|question, groups: [outer..],
+    relevant: AST|null, type, required: bool|AST, constraint, calculation, choice_filter:
+    AST|null, select, multiple, choice_rows?: [{code, row}]}]}. In the browser:
+    KhaosatExpr.walk(logic, answers) gives relevance and calculations; a constraint is
+    KhaosatExpr.evaluateBool(item.constraint, walk.values, {current:
+    KhaosatExpr.exprValue(item, answer)}); a choice is
+    offered when evaluateBool(item.choice_filter, walk.values, {choice: row}).
+    """
     logic = compile_logic(q)
     items = []
     for item, groups in logic.items:
@@ -714,5 +723,11 @@ def logic_json(q: Questionnaire | FormLogic) -> dict[str, Any]:
                     entry[key] = e.to_json() if e is not None else None
                 entry["select"] = rule.is_select
                 entry["multiple"] = rule.kind == "selectN"
+                if rule.choice_filter is not None and rule.choices:
+                    # evaluate choice_filter with {choice: row} and walk(...).values
+                    entry["choice_rows"] = [
+                        {"code": ch.code, "row": {"name": ch.name, **ch.extra}}
+                        for ch in rule.choices
+                    ]
         items.append(entry)
     return {"format": "khaosat.logic/1", "items": items}

@@ -20,7 +20,18 @@ TODAY = "2026-07-01"
 JS_WALK = """
 ([logic, list, today]) => list.map((answers) => {
   const r = KhaosatExpr.walk(logic, answers, {today: today});
-  return {relevant: r.relevant, calculations: r.calculations};
+  const constraints = {};
+  const offered = {};
+  logic.items.forEach((it) => {
+    if (it.kind !== 'question' || !r.relevant[it.name]) return;
+    if (it.constraint && answers[it.name] !== undefined) {
+      constraints[it.name] = KhaosatExpr.evaluateBool(it.constraint, r.values,
+        {today: today, current: KhaosatExpr.exprValue(it, answers[it.name])});
+    }
+    const codes = KhaosatExpr.allowedCodes(it, r.values, {today: today});
+    if (codes !== null) offered[it.name] = codes;
+  });
+  return {relevant: r.relevant, calculations: r.calculations, constraints, offered};
 })
 """
 
@@ -36,6 +47,9 @@ def _cases():
         b = dict(a)
         b["c1"] = 3 - b["c1"]
         b["b5"] = [1]
+        b["d2"] = rng.choice([[6], [1, 6], [2, 3]])
+        b["b2"] = rng.choice([[1], [1, 2, 3, 4]])
+        b["c2"] = rng.sample([1, 2, 3, 4], rng.randint(0, 3))
         if rng.random() < 0.5:
             b.pop("a5", None)
         b["a4"] = rng.choice([1, 2, 3, 9])
@@ -44,10 +58,23 @@ def _cases():
 
 
 def _python(logic, answers_list):
+    from khaosat.questionnaire import expr as X
+
     res = []
     for a in answers_list:
-        rel, _, calcs = logic.walk(a, TODAY)
-        res.append({"relevant": rel, "calculations": calcs})
+        rel, values, calcs = logic.walk(a, TODAY)
+        constraints, offered = {}, {}
+        for rule in logic.rules:
+            if not rel.get(rule.name):
+                continue
+            if rule.constraint is not None and rule.name in a:
+                cur = logic.xpath_value(rule.name, a[rule.name])
+                constraints[rule.name] = X.evaluate_bool(rule.constraint, values, cur, TODAY)
+            if rule.choice_filter is not None and rule.choices:
+                offered[rule.name] = logic.allowed_codes(rule, values, TODAY)
+        res.append(
+            {"relevant": rel, "calculations": calcs, "constraints": constraints, "offered": offered}
+        )
     return res
 
 

@@ -542,8 +542,23 @@
     return { relevant: relevant, calculations: calculations, values: values };
   }
 
+  // Codes offered by a select item after its choice_filter (all when it has none).
+  function allowedCodes(item, values, opts) {
+    if (!item.choice_filter || !item.choice_rows) return null;
+    const o = opts || {};
+    return item.choice_rows
+      .filter(function (cr) {
+        return evaluateBool(item.choice_filter, values, { today: o.today, choice: cr.row });
+      })
+      .map(function (cr) {
+        return cr.code;
+      });
+  }
+
   const api = {
     walk: walk,
+    exprValue: exprValue,
+    allowedCodes: allowedCodes,
     calcValue: calcValue,
     evaluate: evaluate,
     evaluateBool: evaluateBool,
