@@ -67,8 +67,8 @@ def main() -> None:
     survey, _ = load_survey(ROOT / "surveys" / "hung-yen-2026")
     survey.double_entry = "none"
     survey.save()
-    if not survey.questionnaires.exists():
-        make_version(survey, mini_questionnaire())
+    if not survey.questionnaires.filter(version="bench-mini").exists():
+        make_version(survey, mini_questionnaire(), version="bench-mini")  # the current version
     Response.objects.filter(survey=survey).delete()
 
     from django.contrib.auth import get_user_model
@@ -127,6 +127,8 @@ def main() -> None:
     for r in rows:
         t.add_row(*r)
     Console().print(t)
+    for e in res.errors[:3]:
+        Console().print(e[:300])
     if stored != args.forms or res.errors:
         Console().print("[red]Sai lệch: số phiếu lưu khác số phiếu dự kiến hoặc có lỗi.[/red]")
         sys.exit(1)

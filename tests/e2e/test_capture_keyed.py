@@ -31,7 +31,7 @@ def current_field(page):
     return page.get_attribute("#keyed", "data-field")
 
 
-def key_form(page, spec, intended, refuse_at=None):
+def key_form(page, spec, intended, refuse_at=None, violate=None):
     """Type one form the way a keyer does; returns the keystrokes used for answers."""
     fields = {f["name"]: f for f in spec["fields"]}
     keys = 0
@@ -50,6 +50,12 @@ def key_form(page, spec, intended, refuse_at=None):
             page.wait_for_function("() => document.getElementById('message').className === 'error'")
             assert "không có trong danh sách" in page.inner_text("#message")
             assert current_field(page) == name  # refused at once, still on the same question
+        if violate and violate[0] == name:  # codes that break the question's constraint
+            page.keyboard.type(violate[1])
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => document.getElementById('message').className === 'error'")
+            assert violate[2] in page.inner_text("#message")
+            assert current_field(page) == name
         if value is None:
             page.keyboard.press("Enter")
             keys += 1
@@ -75,14 +81,14 @@ def key_form(page, spec, intended, refuse_at=None):
     return seen, keys
 
 
-def run(page, live_server, survey, serial, intended, refuse_at):
+def run(page, live_server, survey, serial, intended, refuse_at, violate=None):
     spec = door.rules_for(door.current_version(survey)).spec()
     page.goto(live_server.url + f"/surveys/{survey.code}/capture/keyed/")
     page.wait_for_selector("#serial:focus")
     page.fill("#serial", serial)
     page.keyboard.press("Enter")
     page.wait_for_selector("#answer:focus")
-    seen, keys = key_form(page, spec, intended, refuse_at)
+    seen, keys = key_form(page, spec, intended, refuse_at, violate)
     page.keyboard.press("Enter")  # save
     page.wait_for_function(
         f"() => document.getElementById('keyed').dataset.lastSaved === {serial!r}"
@@ -146,7 +152,13 @@ def test_keyer_keys_a_full_anket_form(live_server, browser, survey, users, anket
     )
     page = browser.new_page(locale="vi-VN")
     sign_in(page, live_server, "keyer_a")
-    _spec, seen, keys = run(page, live_server, survey, "P01-0001", intended, refuse_at)
+    violate = ("f1", "1 2 3 4", "tối đa 3")  # max-3 rule of the Anket, refused at once
+    _spec, seen, keys = run(page, live_server, survey, "P01-0001", intended, refuse_at, violate)
+    from khaosat.questionnaire.validate import relevant_questions
+
+    # exactly the questions the server's logic finds relevant were asked, in form order
+    assert seen == [n for n in relevant_questions(rules.questionnaire, expected) if n in asked]
+    assert "f1" in seen
     assert Response.objects.get(serial="P01-0001").answers == expected
     assert not set(skipped) & set(seen)
     assert keys <= 3 * len(seen) + sum(len(str(v)) for v in intended.values() if isinstance(v, str))

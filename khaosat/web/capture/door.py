@@ -92,8 +92,10 @@ class SubmitResult:
 
 
 def current_version(survey: Survey) -> QuestionnaireVersion | None:
-    """The questionnaire version new responses are captured with (the latest one)."""
-    return survey.questionnaires.order_by("-created_at", "-id").first()
+    """The questionnaire version new responses are captured with (the questionnaires area's)."""
+    from khaosat.web.questionnaires.services import current_version as current
+
+    return current(survey)
 
 
 def rules_for(version: QuestionnaireVersion) -> FormRules:
