@@ -637,6 +637,9 @@ def validate(
             problems.append(Problem(name, EXPRESSION, f"Câu {name}: {exc.message_vi}"))
 
     problems.extend(_form_checks(logic, values, t))
+    # in form order (unknown variables and cross-checks last), stable within a variable
+    order = {r.name: i for i, r in enumerate(logic.rules)}
+    problems.sort(key=lambda p: order.get(p.variable, len(order)))
     return _dedupe(problems)
 
 

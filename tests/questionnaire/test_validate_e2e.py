@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,26 @@ JS_WALK = """
   return {relevant: r.relevant, calculations: r.calculations, constraints, offered};
 })
 """
+
+
+ANKET = Path(__file__).parents[2] / "surveys" / "hung-yen-2026" / "anket.xlsx"
+
+
+def _anket_cases():
+    """Simulated Anket responses plus copies with the gate questions flipped."""
+    from khaosat.questionnaire.xlsform import read_xlsform
+
+    logic = compile_logic(read_xlsform(ANKET))
+    out = []
+    for r in simulate(logic, 150, seed=21):
+        out.append(dict(r.answers))
+        b = dict(r.answers)
+        for gate in ("b4", "c1", "d1"):
+            if gate in b:
+                b[gate] = 1 if b[gate] != 1 else 2
+        b["a4"] = 1
+        out.append(b)
+    return logic, out
 
 
 def _cases():
@@ -83,8 +104,11 @@ def _normal(results):
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_walk_agrees_under_node():
-    logic, answers = _cases()
+@pytest.mark.parametrize("form", ["mini", "anket"])
+def test_walk_agrees_under_node(form):
+    if form == "anket" and not ANKET.exists():
+        pytest.skip("the Anket XLSForm is not there yet")
+    logic, answers = _cases() if form == "mini" else _anket_cases()
     script = (
         f"const KhaosatExpr = require({json.dumps(str(JS_PATH))});\n"
         "let input = '';\nprocess.stdin.on('data', (d) => { input += d; });\n"
