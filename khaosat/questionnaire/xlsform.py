@@ -1120,12 +1120,21 @@ def write_xlsx(q: Questionnaire, target: str | Path | BinaryIO) -> None:
     import openpyxl
     from openpyxl.styles import Font
 
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for title, matrix in to_sheets(q).items():
         ws = wb.create_sheet(title=title[:31])
-        for row in matrix:
-            ws.append([v if v != "" else None for v in row])
+        for r, row in enumerate(matrix, start=1):
+            for c, value in enumerate(row, start=1):
+                if value == "" or value is None:
+                    continue
+                if isinstance(value, str):
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text such as "=== A ===" is not a formula
         if matrix:
             for cell in ws[1]:
                 cell.font = Font(bold=True)

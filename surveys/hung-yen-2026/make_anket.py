@@ -433,6 +433,10 @@ def build() -> Questionnaire:
                 "b4",
                 "B4. Ông/Bà đã từng gặp thông tin không chính xác hoặc sai lệch về mô hình này chưa?",
                 "B4. Have you ever come across inaccurate or misleading information about this model?",
+                (
+                    "Nếu chọn «Không» hoặc «Không rõ / khó trả lời», chuyển sang phần C.",
+                    "If «No» or «Don't know», go to part C.",
+                ),
             ),
             q(
                 "select_multiple kenh",

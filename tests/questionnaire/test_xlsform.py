@@ -153,7 +153,7 @@ def test_model_write_adds_columns_for_values_without_one():
 NAME = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
 TEXT = (
     st.text(
-        alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs", "P")),
+        alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "Zs", "P", "Sm", "Sc")),
         min_size=1,
         max_size=20,
     )
@@ -225,3 +225,11 @@ def test_xlsx_written_is_a_valid_zip(anket):
     data = to_xlsx_bytes(anket)
     assert zipfile.is_zipfile(io.BytesIO(data))
     assert re.search(rb"xl/worksheets/sheet1.xml", data)
+
+
+def test_text_that_looks_like_a_formula_stays_text():
+    q = Questionnaire(
+        items=[Question(name="n", type="note", labels={"default": "=== PHẦN A ==="})],
+    )
+    again = read_xlsform(to_xlsx_bytes(q), "f.xlsx")
+    assert again.question("n").labels == {"default": "=== PHẦN A ==="}
