@@ -1118,9 +1118,8 @@ def to_sheets(q: Questionnaire) -> dict[str, list[list[Any]]]:
 def write_xlsx(q: Questionnaire, target: str | Path | BinaryIO) -> None:
     """Write the model as an .xlsx XLSForm (the designer's sheet names and columns)."""
     import openpyxl
-    from openpyxl.styles import Font
-
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
