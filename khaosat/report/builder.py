@@ -293,6 +293,7 @@ class _Indicator:
     codes: tuple[Any, ...]
     estimate: Estimate
     negative: Estimate | None = None
+    compare: str = ""  # subject in comparison sentences ("chọn “…” ở câu B3")
 
 
 class _Builder:
@@ -553,47 +554,75 @@ class _Builder:
         k += 1
         self.comparisons(k)
 
+    # -- wording ----------------------------------------------------------------------------
+    def ref(self, info: QuestionInfo) -> str:
+        """ "câu B1 (“Ông/Bà hiểu … ở mức nào?”)" — how a sentence points at a question."""
+        return f"câu {info.number} (“{info.label}”)"
+
+    def subject(self, name: str) -> str:
+        """Short subject from settings [subjects] ("niềm tin vào chính quyền xã, phường"), or ""."""
+        return str((self.s.get("subjects") or {}).get(name, ""))
+
+    @staticmethod
+    def options_text(info: QuestionInfo, codes: Sequence[Any]) -> str:
+        """ "hài lòng hoặc rất hài lòng" from the labels of codes (first letters lowered)."""
+        return " hoặc ".join(
+            _lower_first(lab) for c, lab in zip(info.codes, info.labels, strict=True) if c in codes
+        )
+
+    def indicator(self, info: QuestionInfo, codes: tuple[Any, ...], negative: bool) -> _Indicator:
+        pos = self.share(info.name, codes)
+        neg = self.share(info.name, NEGATIVE) if negative else None
+        subject = self.subject(info.name)
+        label = (
+            vn.capitalize_first(subject)
+            if subject
+            else f"Câu {info.number} ({self.options_text(info, codes)})"
+        )
+        compare = (
+            f"đánh giá tích cực về {subject}"
+            if subject
+            else f"chọn “{self.options_text(info, codes)}” ở câu {info.number}"
+        )
+        return _Indicator(info.name, label, codes, pos, neg, compare)
+
     def question(self, info: QuestionInfo) -> None:
         if info.kind in ("single", "scale5"):
             t = self.table_for(info)
             if t.bases[0] == 0:
                 return
-            if info.kind == "scale5":
-                pos = self.share(info.name, POSITIVE)
-                neg = self.share(info.name, NEGATIVE)
-                ind = _Indicator(info.name, info.label, POSITIVE, pos, neg)
+            configured = (self.s.get("indicators") or {}).get(info.name)
+            if info.kind == "scale5" or configured:
+                codes = POSITIVE if info.kind == "scale5" else tuple(configured)
+                ind = self.indicator(info, codes, negative=info.kind == "scale5")
                 self.indicators.append(ind)
-                pos_labels = " hoặc ".join(
-                    lab.lower()
-                    for c, lab in zip(info.codes, info.labels, strict=True)
-                    if c in POSITIVE
-                )
-                if self.safe(pos):
-                    lead = f"Về {_lower_first(info.label.rstrip('?.'))}, "
+                if self.safe(ind.estimate):
                     self.add(
                         "paragraph",
                         narrative.quantified_sentence(
-                            pos, f"chọn “{pos_labels}”", self.quant, lead=lead
+                            ind.estimate,
+                            f"chọn “{self.options_text(info, codes)}”",
+                            self.quant,
+                            lead=f"Ở {self.ref(info)}, ",
                         ),
                     )
             else:
-                self.single_indicator(info)
                 top = max(
                     (
                         (r, e)
                         for r, e in enumerate(t.column(0))
-                        if e is not None and t.row_codes[r] != 9
+                        if e is not None and t.row_codes[r] != 9 and self.safe(e)
                     ),
                     key=lambda x: x[1].value,
                     default=None,
                 )
                 if top is not None:
                     r, e = top
-                    sentence = narrative.share_sentence(e, f"chọn “{t.row_labels[r]}”")
+                    moe = f" (sai số {vn.fmt_moe(e.moe)})" if e.moe is not None else ""
                     self.add(
                         "paragraph",
-                        f"Về {_lower_first(info.label.rstrip('?.'))}: {_lower_first(sentence)} "
-                        "Đây là phương án được chọn nhiều nhất.",
+                        f"Ở {self.ref(info)}, phương án được chọn nhiều nhất là “{t.row_labels[r]}” "
+                        f"với {vn.fmt_pct(e.value)} ý kiến{moe}.",
                     )
             self.add("table", table=t)
             if info.kind == "scale5":
@@ -602,7 +631,14 @@ class _Builder:
                 order = sorted(range(len(scale)), key=lambda i: scale[i])
                 self.chart(
                     charts.diverging_spec(
-                        [(info.label, t)],
+                        [
+                            (
+                                self.subject(info.name)
+                                and vn.capitalize_first(self.subject(info.name))
+                                or f"Câu {info.number}",
+                                t,
+                            )
+                        ],
                         [scale[i] for i in order],
                         [labels[i] for i in order],
                         f"Câu {info.number}. {info.label}",
@@ -615,15 +651,19 @@ class _Builder:
             if t.bases[0] == 0:
                 return
             ranked = sorted(
-                ((t.row_labels[r], e) for r, e in enumerate(t.column(0)) if e is not None),
+                (
+                    (t.row_labels[r], e)
+                    for r, e in enumerate(t.column(0))
+                    if e is not None and self.safe(e)
+                ),
                 key=lambda x: -x[1].value,
             )
-            if ranked:
+            if ranked and t.bases[0] >= self.min_cell:
                 listing = "; ".join(f"{lab} ({vn.fmt_pct(e.value)})" for lab, e in ranked[:3])
                 self.add(
                     "paragraph",
-                    f"Về {info.label[:1].lower() + info.label[1:].rstrip('?.')} (chọn nhiều phương án, "
-                    f"n = {vn.fmt_int(t.bases[0])}), các phương án được chọn nhiều nhất là: {listing}.",
+                    f"Ở {self.ref(info)} (chọn nhiều phương án, n = {vn.fmt_int(t.bases[0])}), "
+                    f"các phương án được chọn nhiều nhất là: {listing}.",
                 )
             self.add("table", table=t)
             self.chart(charts.bar_spec(t))
@@ -632,29 +672,12 @@ class _Builder:
         elif info.kind == "numeric" and info.name in self.df:
             e = self.est.mean(self.df, pd.to_numeric(self.df[info.name], errors="coerce"))
             if self.safe(e):
+                moe = f"sai số ±{vn.fmt_num(e.moe, 1)}; " if e.moe is not None else ""
                 self.add(
                     "paragraph",
-                    f"{info.label.rstrip('?.')}: trung bình {vn.fmt_num(e.value, 1)} (sai số ±{vn.fmt_num(e.moe or 0, 1)}; "
-                    f"n = {vn.fmt_int(e.n)}).",
+                    f"Ở {self.ref(info)}, giá trị trung bình là {vn.fmt_num(e.value, 1)} "
+                    f"({moe}n = {vn.fmt_int(e.n)}).",
                 )
-
-    def single_indicator(self, info: QuestionInfo) -> None:
-        """A single-choice question listed in settings [indicators] (e.g. f4 = [1, 2]) is a key indicator."""
-        codes = (self.s.get("indicators") or {}).get(info.name)
-        if not codes:
-            return
-        codes_t = tuple(codes)
-        pos = self.share(info.name, codes_t)
-        self.indicators.append(_Indicator(info.name, info.label, codes_t, pos, None))
-        chosen = " hoặc ".join(
-            lab.lower() for c, lab in zip(info.codes, info.labels, strict=True) if c in codes_t
-        )
-        if self.safe(pos):
-            lead = f"Về {_lower_first(info.label.rstrip('?.'))}, "
-            self.add(
-                "paragraph",
-                narrative.quantified_sentence(pos, f"chọn “{chosen}”", self.quant, lead=lead),
-            )
 
     def matrix(self, items: list[QuestionInfo]) -> None:
         first = items[0]
@@ -662,7 +685,8 @@ class _Builder:
         scale = [c for c in first.codes if c != 9]
         labels = [lab for c, lab in zip(first.codes, first.labels, strict=True) if c != 9]
         order = sorted(range(len(scale)), key=lambda i: scale[i])
-        title = f"Câu {first.matrix.upper()}. {first.matrix_label}"
+        number = first.matrix.upper()
+        title = f"Câu {number}. {first.matrix_label}"
         head = (
             ["Nội dung"]
             + [labels[i] for i in order]
@@ -681,27 +705,32 @@ class _Builder:
             rows.append(row)
             pos = self.share(info.name, POSITIVE)
             neg = self.share(info.name, NEGATIVE)
-            inds.append(_Indicator(info.name, info.label, POSITIVE, pos, neg))
+            inds.append(
+                _Indicator(
+                    info.name,
+                    info.label,
+                    POSITIVE,
+                    pos,
+                    neg,
+                    f"đánh giá tích cực về {_lower_first(info.label)}",
+                )
+            )
         self.matrix_items[first.matrix] = inds
-        pos_word = " hoặc ".join(labels[i].lower() for i in order if scale[i] in POSITIVE)
+        pos_word = self.options_text(first, POSITIVE)
         shown = [(i.label, i.estimate) for i in inds if self.safe(i.estimate)]
         if shown:
             top = max(1, min(3, len(shown) // 2))
             self.add(
                 "paragraph",
-                f"Về {_lower_first(first.matrix_label.rstrip('?.:'))} (câu {first.matrix.upper()}): "
+                f"Ở câu {number} (“{first.matrix_label}”), "
                 + _lower_first(narrative.ranking_sentence(shown, f"“{pos_word}”", top=top))
                 + " "
                 + narrative.ranking_sentence(shown, f"“{pos_word}”", top=top, lowest=True),
             )
         self.add("rows", title + " (tỷ lệ %, có trọng số)", rows=rows)
-        if any(t.notes for _, t in tables):
-            self.add(
-                "note",
-                tables[0][1].notes[-1]
-                if tables[0][1].notes
-                else next(t.notes[-1] for _, t in tables if t.notes),
-            )
+        notes = [n for _, t in tables for n in t.notes]
+        if notes:
+            self.add("note", notes[-1])
         self.chart(
             charts.diverging_spec(
                 [(i.label, t) for i, t in tables],
@@ -723,7 +752,7 @@ class _Builder:
         chosen = sorted(freq.index.tolist(), key=lambda t: (-freq[t], -len(t), t))[:limit]
         self.add(
             "paragraph",
-            f"{info.label.rstrip('?.:')}: có {vn.fmt_int(len(texts))} ý kiến ghi vào phiếu; một số ý kiến tiêu biểu "
+            f"Ở {self.ref(info)}, có {vn.fmt_int(len(texts))} ý kiến ghi vào phiếu; một số ý kiến tiêu biểu "
             "(đã lược bỏ thông tin cá nhân):",
         )
         self.add("bullets", items=[f"“{scrub_text(t)}”" for t in chosen])
@@ -763,7 +792,7 @@ class _Builder:
                 else:
                     test = self.est.crosstab_test(sub, ys, sub[g.column])
                 comp = Comparison(
-                    subject=f"đánh giá tích cực về {_lower_first(ind.label.rstrip('?.'))}",
+                    subject=ind.compare,
                     group_title=g.title,
                     groups=[lab for _, lab in g.levels],
                     estimates=ests,
@@ -820,20 +849,25 @@ class _Builder:
             self.add("paragraph", narrative.driver_sentence(outcome, drivers, self.alpha))
 
     def key_drivers(self) -> tuple[str, list[Driver]]:
+        """Outcome wording and drivers: [drivers] outcome (default c9) on the items of a matrix."""
         if self.given_drivers is not None:
             return "mức độ hài lòng chung", self.given_drivers
-        outcome_info = self.by_name.get("c9") or next((i for i in self.indicators), None)
-        if outcome_info is None or not self.matrix_items:
+        conf = self.s.get("drivers") or {}
+        name = str(conf.get("outcome", "c9"))
+        info = self.by_name.get(name)
+        if info is None or info.kind != "scale5" or not self.matrix_items:
             return "", []
-        name = outcome_info.name if isinstance(outcome_info, QuestionInfo) else outcome_info.name
-        label = outcome_info.label if isinstance(outcome_info, QuestionInfo) else outcome_info.label
-        matrix = next(iter(self.matrix_items.values()))
+        matrix_name = str(conf.get("predictors", next(iter(self.matrix_items))))
+        matrix = self.matrix_items.get(matrix_name) or next(iter(self.matrix_items.values()))
         y = _binary(self.df, name, POSITIVE, exclude=(9,))
         predictors = {
             item.label: _binary(self.df, item.name, POSITIVE, exclude=(9,)) for item in matrix
         }
         out = self.est.drivers(self.df, y, predictors)
-        return f"việc hài lòng ở câu “{label.rstrip('?.')}”", out
+        subject = self.subject(name)
+        if subject:
+            return subject, out
+        return f"việc chọn “{self.options_text(info, POSITIVE)}” ở câu {info.number}", out
 
     # -- IV ----------------------------------------------------------------------------------
     def section_outlook(self) -> None:
@@ -850,7 +884,7 @@ class _Builder:
                     self.add(
                         "paragraph",
                         narrative.wave_sentence(
-                            f"đánh giá tích cực về {_lower_first(ind.label.rstrip('?.'))}",
+                            ind.compare,
                             (la, ea),
                             (lb, eb),
                             test,
@@ -866,7 +900,7 @@ class _Builder:
                     ]
                     proj = project(waves)
                     if proj is not None:
-                        subject = f"đánh giá tích cực về {_lower_first(ind.label.rstrip('?.'))}"
+                        subject = ind.compare
                         self.add("paragraph", narrative.projection_sentence(subject, proj))
             return
         self.add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,18 @@ def _label(item: Any, lang: str, default_language: str) -> str:
         return item.label(lang) or item.name
 
 
+_NUMBER_PREFIX = re.compile(r"^\s*(?:[A-Z]\d+[a-z]?(?:\.\d+)*|[A-Z])[.:)]\s+")
+
+
+def clean_label(text: str) -> str:
+    """A label without the printed number ("B1. Ông/Bà …" -> "Ông/Bà …", "B. HIỂU BIẾT …" ->
+    "Hiểu biết …"); an all-capitals section title becomes sentence case."""
+    out = _NUMBER_PREFIX.sub("", text or "").strip()
+    if out.isupper():
+        out = out[:1] + out[1:].lower()
+    return out or text
+
+
 def describe_questionnaire(questionnaire: Any, lang: str = LANG) -> list[QuestionInfo]:
     """Questions in form order with kind, codes and labels (questionnaire area's model)."""
     dl = getattr(questionnaire, "default_language", "") or ""
@@ -72,14 +85,14 @@ def describe_questionnaire(questionnaire: Any, lang: str = LANG) -> list[Questio
             QuestionInfo(
                 name=q.name,
                 number=number,
-                label=_label(q, lang, dl),
+                label=clean_label(_label(q, lang, dl)),
                 kind=kind,
                 codes=codes,
                 labels=labels,
                 group=block.name if block is not None else "",
-                group_label=_label(block, lang, dl) if block is not None else "",
+                group_label=clean_label(_label(block, lang, dl)) if block is not None else "",
                 matrix=matrix.name if matrix is not None else "",
-                matrix_label=_label(matrix, lang, dl) if matrix is not None else "",
+                matrix_label=clean_label(_label(matrix, lang, dl)) if matrix is not None else "",
             )
         )
     return out

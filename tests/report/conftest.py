@@ -47,12 +47,13 @@ def make_questionnaire() -> Questionnaire:
         "f4": _list(
             "f4",
             [
-                "Rất thành công",
-                "Thành công",
-                "Bước đầu thành công",
                 "Chưa thành công",
+                "Bước đầu thành công",
+                "Thành công",
+                "Rất thành công",
                 "Khó đánh giá",
             ],
+            [1, 2, 3, 4, 9],
         ),
     }
     c7 = Group(
@@ -139,7 +140,7 @@ def make_data(n: int = 600, seed: int = 7) -> pd.DataFrame:
             "c7_1": l5([0.03, 0.07, 0.2, 0.45, 0.22, 0.03]),
             "c7_2": l5([0.01, 0.04, 0.15, 0.5, 0.28, 0.02]),
             "c7_3": l5([0.05, 0.1, 0.25, 0.4, 0.17, 0.03]),
-            "f4": rng.choice([1, 2, 3, 4, 5], size=n, p=[0.2, 0.4, 0.3, 0.04, 0.06]),
+            "f4": rng.choice([1, 2, 3, 4, 9], size=n, p=[0.06, 0.3, 0.4, 0.18, 0.06]),
             "g2": rng.choice(
                 [
                     "Đi lại xa hơn",
