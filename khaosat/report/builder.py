@@ -1026,7 +1026,7 @@ class _Builder:
             ),
             key=lambda x: -x[1].value,
         )
-        return "; ".join(f"{lab.lower()} ({vn.fmt_pct(e.value)})" for lab, e in ranked[:k])
+        return "; ".join(f"{_lower_first(lab)} ({vn.fmt_pct(e.value)})" for lab, e in ranked[:k])
 
     # -- Phụ lục ------------------------------------------------------------------------------
     def appendix(self) -> None:
@@ -1058,7 +1058,7 @@ class _Builder:
 def _lower_first(text: str) -> str:
     # Keep proper nouns and acronyms ("UBND", "Nhân dân") as written; lower only a plain first word.
     first = text.split(" ", 1)[0]
-    if first.isupper() or first in ("Nhân", "Đảng", "Nhà"):
+    if first.isupper() or any(c.isupper() for c in first[1:]) or first in ("Nhân", "Đảng", "Nhà"):
         return text
     return text[:1].lower() + text[1:]
 
