@@ -424,8 +424,8 @@ def build() -> Questionnaire:
             q(
                 "select_one dong_tinh",
                 "b3",
-                "B3. Ông/Bà có đồng tình với chủ trương sắp xếp, tổ chức chính quyền địa phương hai cấp không?",
-                "B3. Do you agree with the policy of reorganising local government into two tiers?",
+                "B3. Ông/Bà đồng tình ở mức nào với chủ trương sắp xếp, tổ chức chính quyền địa phương hai cấp?",
+                "B3. To what extent do you agree with the policy of reorganising local government into two tiers?",
                 appearance="likert",
             ),
             q(
@@ -464,7 +464,7 @@ def build() -> Questionnaire:
             q(
                 "select_multiple linh_vuc",
                 "c2",
-                "C2. Thủ tục đó thuộc lĩnh vực nào?",
+                "C2. Những thủ tục Ông/Bà đã làm thuộc lĩnh vực nào?",
                 "C2. Which areas did the procedures concern?",
                 HINT_MANY,
                 relevant=C_ASKED,
@@ -623,8 +623,8 @@ def build() -> Questionnaire:
             q(
                 "select_multiple han_che",
                 "f1",
-                "F1. Theo Ông/Bà, đâu là những khó khăn, hạn chế lớn nhất hiện nay?",
-                "F1. In your view, what are the biggest difficulties or shortcomings now?",
+                "F1. Theo Ông/Bà, những khó khăn, hạn chế lớn nhất của mô hình chính quyền hai cấp hiện nay là gì?",
+                "F1. In your view, what are the biggest difficulties or shortcomings of the two-tier model now?",
                 HINT_MAX3,
                 constraint=MAX3,
             ),
