@@ -64,6 +64,12 @@ ANKET_MARGINALS: dict[str, dict[int | str, float]] = {
     "a6": {1: 0.84, 2: 0.16},
 }
 DONT_KNOW_CODES = (9, 99, 98, 0, 8)
+# Scale items: intercept ~ N(mean, sd) per item, loading on the attitude ~ U(lo, hi), weight
+# of the factor shared by the items of one group (matrix). Chosen so that matrix rows
+# correlate about 0.25 and about 1 respondent in 250 gives one answer to every row.
+SCALE_MU = (0.1, 0.45)
+SCALE_LOADING = (0.35, 0.6)
+GROUP_WEIGHT = 0.6
 MAX_TRIES = 40
 
 _PHRASES_POS = [
@@ -339,8 +345,8 @@ class _Simulator:
                     plan.kind = "scale"
                     plan.scale_k, plan.dk_code, plan.reverse = shape
                     plan.codes = codes
-                    plan.mu = r.gauss(0.2, 0.2)
-                    plan.lam = r.uniform(0.55, 0.85)
+                    plan.mu = r.gauss(*SCALE_MU)
+                    plan.lam = r.uniform(*SCALE_LOADING)
                     plan.thresholds = [
                         self._norm.inv_cdf(j / plan.scale_k) for j in range(1, plan.scale_k)
                     ]
@@ -553,7 +559,11 @@ class _Simulator:
         if p.dk_code is not None and rng.random() < p.dk_p:
             return p.dk_code
         gf = st.group_factor(p.group)
-        z = p.mu + p.lam * (st.theta + 0.5 * gf) + math.sqrt(1 - p.lam * p.lam) * rng.gauss(0, 1)
+        z = (
+            p.mu
+            + p.lam * (st.theta + GROUP_WEIGHT * gf)
+            + math.sqrt(1 - p.lam * p.lam) * rng.gauss(0, 1)
+        )
         v = bisect_right(p.thresholds, z) + 1
         if p.reverse:
             v = p.scale_k + 1 - v
