@@ -87,7 +87,7 @@ def fold(text: str) -> str:
 
 PII_NAME_RE = re.compile(
     r"(^|_)(name|names|full_?name|first_?name|last_?name|family_?name|surname|ho_?ten|ho_?va_?ten"
-    r"|phone|phone_?number|mobile|tel|telephone|sdt|so_?dien_?thoai|dien_?thoai|dt"
+    r"|phone|phone_?number|mobile|tel|telephone|sdt|so_?dien_?thoai|dien_?thoai"
     r"|cmnd|cccd|can_?cuoc|id_?number|id_?card|national_?id|passport|ho_?chieu|so_?dinh_?danh"
     r"|address|dia_?chi|so_?nha|email|e_?mail)($|_|\d)"
 )
