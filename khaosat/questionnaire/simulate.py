@@ -218,12 +218,14 @@ def _num(e: X.Expr) -> float | None:
     return None
 
 
-def _bounds(c: X.Expr | None) -> tuple[float | None, float | None, bool]:
-    """Numeric bounds on `.` found in a constraint (lo, hi, strict)."""
+def _bounds(c: X.Expr | None, integer: bool) -> tuple[float | None, float | None]:
+    """Numeric bounds on `.` found in a constraint (a strict bound is moved by 1 for integers;
+    for decimals the redraw rejects the rare draw on the bound itself)."""
     lo: float | None = None
     hi: float | None = None
+    step = 1 if integer else 0
     if c is None:
-        return lo, hi, False
+        return lo, hi
     flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
     for node in c.walk():
         if not isinstance(node, X.BinOp) or node.op not in flip:
@@ -237,12 +239,12 @@ def _bounds(c: X.Expr | None) -> tuple[float | None, float | None, bool]:
             continue
         assert v is not None
         if op in (">", ">="):
-            v2 = v + (1 if op == ">" else 0)
+            v2 = v + (step if op == ">" else 0)
             lo = v2 if lo is None else max(lo, v2)
         else:
-            v2 = v - (1 if op == "<" else 0)
+            v2 = v - (step if op == "<" else 0)
             hi = v2 if hi is None else min(hi, v2)
-    return lo, hi, False
+    return lo, hi
 
 
 def _count_bounds(c: X.Expr | None) -> tuple[int, int | None, set[str]]:
@@ -388,7 +390,7 @@ class _Simulator:
                 plan.weights = w
             elif k in ("int", "float"):
                 plan.kind = k
-                lo, hi, _ = _bounds(rule.constraint)
+                lo, hi = _bounds(rule.constraint, k == "int")
                 if lo is None and hi is None:
                     lo, hi = 0, 100
                 elif lo is None:

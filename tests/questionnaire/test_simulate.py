@@ -198,3 +198,23 @@ def test_determinism_does_not_depend_on_the_process():
     assert out.returncode == 0, out.stderr
     here = [r.answers for r in simulate(mini_anket(), 40, seed=77)]
     assert json.loads(out.stdout) == json.loads(json.dumps(here))
+
+
+def test_numbers_and_dates_respect_their_constraints():
+    from khaosat.questionnaire.model import Question, Questionnaire
+
+    q = Questionnaire(
+        items=[
+            Question("x", "decimal", required=True, constraint=". > 0 and . < 1"),
+            Question("y", "integer", required=True, constraint=". > 17 and . < 100"),
+            Question("d", "date", required=True, constraint=". <= today()"),
+            Question("z", "integer", required=True, constraint=". != ${y}", relevant="${y} > 50"),
+        ]
+    )
+    responses = simulate(q, 300, seed=4)
+    assert all(validate(q, r.answers, TODAY) == [] for r in responses)
+    ys = [r.answers["y"] for r in responses]
+    assert min(ys) >= 18 and max(ys) <= 99 and len(set(ys)) > 20
+    assert all(0 < r.answers["x"] < 1 for r in responses)
+    assert all(r.answers["d"] <= TODAY for r in responses)
+    assert any("z" in r.answers for r in responses) and any("z" not in r.answers for r in responses)
