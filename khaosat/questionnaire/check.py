@@ -462,9 +462,14 @@ def _check_checks_sheet(q: Questionnaire, known, P: _Places, err, warn) -> None:
 
 
 def _check_settings(q: Questionnaire, P: _Places, warn) -> None:
-    place = Place(P.sheet(SETTINGS), 2 if SETTINGS in q.columns else None)
+    cols = P._cols.get(SETTINGS, {})
+    row = 2 if SETTINGS in q.columns else None
+    place = Place(P.sheet(SETTINGS), row, cols.get("version") if row else None)
     if not q.form_id:
-        warn("Chưa có form_id trong trang settings; pyxform sẽ lấy theo tên tệp.", place)
+        warn(
+            "Chưa có form_id trong trang settings; pyxform sẽ lấy theo tên tệp.",
+            Place(P.sheet(SETTINGS), row, cols.get("form_id") if row else None),
+        )
     if not q.version:
         warn(
             "Chưa có version trong trang settings; hãy ghi phiên bản (ví dụ 2026010101) để phân "

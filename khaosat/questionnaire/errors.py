@@ -25,7 +25,9 @@ class Place:
     def __str__(self) -> str:
         if self.row is None:
             return self.sheet
-        return f"{self.sheet}!{self.column or ''}{self.row}"
+        if not self.column:
+            return f"{self.sheet}!{self.row}:{self.row}"  # Excel's notation for a whole row
+        return f"{self.sheet}!{self.column}{self.row}"
 
 
 class QuestionnaireError(Exception):
