@@ -310,9 +310,11 @@ class PartyDocument:
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         _grid_borders(table)
-        for i, row in enumerate(rows):
+        # row.cells once per row: table.cell(i, j) rebuilds the cell grid on every call.
+        for i, (row, trow) in enumerate(zip(rows, table.rows, strict=True)):
+            tcells = trow.cells
             for j in range(ncols):
-                cell = table.cell(i, j)
+                cell = tcells[j]
                 text = row[j] if j < len(row) else ""
                 align = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
                 if i == 0:
@@ -519,7 +521,8 @@ def _write_block(w: PartyDocument, b: Block) -> None:
     elif b.kind == "rows" and b.rows:
         w.text_table(b.rows, caption=b.text or None)
     elif b.kind == "chart" and b.chart is not None:
-        w.chart(b.chart)
+        if w.s.get("chart", {}).get("enabled", True):
+            w.chart(b.chart)
     elif b.kind == "pagebreak":
         w.page_break()
     else:

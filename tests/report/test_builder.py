@@ -111,7 +111,7 @@ def test_same_input_same_manifest_and_bytes(questionnaire):
     from khaosat.report.docx_writer import write_docx
 
     df = make_data(n=200, seed=21)
-    cfg = {"chart": {"dpi": 30}}
+    cfg = {"chart": {"dpi": 30}}  # charts included: their PNGs must be byte-identical too
     a = build_report(questionnaire, df, settings=cfg)
     b = build_report(questionnaire, df.copy(), settings=cfg)
     assert a.manifest == b.manifest

@@ -19,7 +19,9 @@ def test_build_file_writes_the_report_from_files(tmp_path):
     )
     df = df.drop(columns=[f"b2_{k}" for k in range(1, 5)] + ["unit", "psu"])
     df.to_csv(tmp_path / "data.csv", index=False, encoding="utf-8-sig")
-    (tmp_path / "report.toml").write_text('[chart]\ndpi = 40\n[issuer]\nnumber = "77"\n', "utf-8")
+    (tmp_path / "report.toml").write_text(
+        '[chart]\nenabled = false\n[issuer]\nnumber = "77"\n', "utf-8"
+    )
     result = CliRunner().invoke(
         app,
         [
@@ -81,7 +83,7 @@ def test_build_file_takes_the_survey_description(tmp_path):
     codes = pd.read_csv(frame, comment="#", dtype=str)["code"].tolist()
     df["unit"] = [codes[i % 6] if i % 2 else codes[-1 - i % 6] for i in range(len(df))]
     df.to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "report.toml").write_text("[chart]\ndpi = 30\n", "utf-8")
+    (tmp_path / "report.toml").write_text("[chart]\nenabled = false\n", "utf-8")
     result = CliRunner().invoke(
         app,
         [

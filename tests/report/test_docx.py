@@ -159,3 +159,15 @@ def test_settings_change_the_signature_and_number(built):
     assert d.tables[0].rows[0].cells[0].paragraphs[3].text == "Số 125-BC/BTGDVTU"
     right = [p.text for p in d.tables[-1].rows[0].cells[1].paragraphs if p.text]
     assert right == ["TRƯỞNG BAN", "Nguyễn Văn A"]
+
+
+def test_charts_can_be_left_out_of_a_draft(built):
+    import copy
+
+    doc = copy.copy(built.doc)
+    doc.settings = {
+        **built.doc.settings,
+        "chart": {**built.doc.settings["chart"], "enabled": False},
+    }
+    names = zipfile.ZipFile(io.BytesIO(write_docx(doc))).namelist()
+    assert not any(n.startswith("word/media/") for n in names)
