@@ -4,13 +4,12 @@ Used by the concurrency test and by bench/capture.py."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,53 +84,64 @@ def run(
     barrier = threading.Barrier(len(keyers))
     cross = cross or {}
 
-    def post(k: Keyer, token: str, payload: bytes) -> int:
-        req = urllib.request.Request(
-            url,
-            data=payload,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Cookie": f"sessionid={k.session}; csrftoken={token}",
-                "X-CSRFToken": token,
-                "Referer": base_url + "/",
-            },
-        )
+    host, port = base_url.split("//", 1)[1].split(":")
+    path = url.split(base_url, 1)[1]
+
+    def post(k: Keyer, conn: list, token: str, payload: bytes, tries: int = 0) -> int:
+        headers = {
+            "Content-Type": "application/json",
+            "Cookie": f"sessionid={k.session}; csrftoken={token}",
+            "X-CSRFToken": token,
+            "Referer": base_url + "/",
+        }
         t0 = time.perf_counter()
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                status = resp.status
-                resp.read()
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-            body = exc.read()[:300]
-            if status >= 500 or status in (403, 404, 409, 422):
-                with lock:
-                    result.errors.append(f"{k.name} {status} {body!r}")
-        except OSError:  # connection reset: the client retries like keyed.js does
+            if conn[0] is None:
+                conn[0] = http.client.HTTPConnection(host, int(port), timeout=60)
+            conn[0].request("POST", path, body=payload, headers=headers)
+            resp = conn[0].getresponse()
+            body = resp.read()
+            status = resp.status
+            if resp.getheader("Connection", "").lower() == "close":
+                conn[0].close()
+                conn[0] = None
+        except (OSError, http.client.HTTPException):
+            # the connection dropped (or the answer was lost): reconnect and send again
+            if conn[0] is not None:
+                conn[0].close()
+            conn[0] = None
             with lock:
                 result.statuses["neterr"] += 1
-            time.sleep(0.2)
-            return post(k, token, payload)
+            if tries >= 5:
+                with lock:
+                    result.errors.append(f"{k.name}: no answer after 5 tries")
+                return 0
+            time.sleep(0.1 * (tries + 1))
+            return post(k, conn, token, payload, tries + 1)
         dt = time.perf_counter() - t0
         with lock:
             result.statuses[status] += 1
             result.latencies.append(dt)
             result.sent += 1
             result.created += status == 201
+            if status not in (200, 201):
+                result.errors.append(f"{k.name} {status} {body[:300]!r}")
         return status
 
     def worker(k: Keyer) -> None:
         rnd = random.Random(f"{seed}-{k.name}")
         token = secrets.token_hex(16)
+        conn: list = [None]  # one keep-alive connection per keyer, as a browser has
         barrier.wait()
         for serial in [*k.serials, *cross.get(k.name, [])]:
             payload = json.dumps(
                 {"serial": serial, "pass": 1, "answers": answers_for(serial), "instance_id": None}
             ).encode()
-            post(k, token, payload)
+            post(k, conn, token, payload)
             if rnd.random() < retry_share:  # the answer was lost on the way: send again
-                post(k, token, payload)
+                post(k, conn, token, payload)
+        if conn[0] is not None:
+            conn[0].close()
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in keyers]
     t0 = time.perf_counter()
