@@ -395,8 +395,8 @@ def build() -> Questionnaire:
             q(
                 "calculate",
                 "nhom",
-                "",
-                "",
+                "Nhóm đối tượng (tính từ A4 và A5, không hỏi)",
+                "Respondent group (derived from A4 and A5, not asked)",
                 calculation="if(${a4} = 1 or ${a4} = 2 or ${a5} = 1, 1, 2)",
                 value_list="nhom",
             ),
