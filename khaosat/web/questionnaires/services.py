@@ -30,11 +30,22 @@ class UploadResult:
         return [i for i in self.issues if not i.is_error]
 
 
+_CHECKED: dict[str, tuple[dict | None, list[Issue]]] = {}
+
+
 def check_bytes(data: bytes, filename: str) -> tuple[Questionnaire | None, list[Issue]]:
-    """Read and check a form (errors and warnings with places); None when unreadable."""
+    """Read and check a form (errors and warnings with places); None when unreadable.
+
+    Checking runs pyxform (about a second); the verdict of the same bytes is kept per process.
+    """
     from khaosat.questionnaire import check as checker
 
-    return checker.check_source(data, filename)
+    key = hashlib.sha256(data).hexdigest() + filename
+    if key not in _CHECKED:
+        q, issues = checker.check_source(data, filename)
+        _CHECKED[key] = (q.to_dict() if q is not None else None, issues)
+    qd, issues = _CHECKED[key]
+    return (Questionnaire.from_dict(qd) if qd is not None else None), list(issues)
 
 
 def definition_of(version: QuestionnaireVersion) -> Questionnaire:

@@ -3,14 +3,15 @@
 from khaosat.report.errors import ReportError
 from khaosat.web.core.jobs import JobError, job
 from khaosat.web.core.models import AuditEvent
-from khaosat.web.results.reporting import build_survey_report, reports_dir
+from khaosat.web.results.reporting import REPORT_FORMATS, build_survey_report, reports_dir
 
 
 @job("report.build")
 def build(j, progress):
     out = reports_dir(j.survey) / str(j.pk)
     try:
-        result = build_survey_report(j.survey, out, progress=progress)
+        formats = j.params.get("formats") or REPORT_FORMATS
+        result = build_survey_report(j.survey, out, formats=formats, progress=progress)
     except (ReportError, LookupError) as exc:
         raise JobError(getattr(exc, "message", None) or str(exc)) from exc
     AuditEvent.record(
