@@ -163,3 +163,36 @@ def test_keyer_keys_a_full_anket_form(live_server, browser, survey, users, anket
     assert not set(skipped) & set(seen)
     assert keys <= 3 * len(seen) + sum(len(str(v)) for v in intended.values() if isinstance(v, str))
     page.close()
+
+
+def test_second_keyer_verifies_blind_and_a_difference_goes_to_adjudication(
+    live_server, browser, survey, users, capture_version, django_user_model
+):
+    from khaosat.web.capture import keying
+    from khaosat.web.capture.models import Discrepancy
+    from khaosat.web.core.models import Role
+    from tests.web.conftest import make_user
+
+    survey.double_entry = "all"
+    survey.save()
+    make_user(django_user_model, "keyer_a2", Role.KEYER, [survey.units.get(code="P01")])
+    keying.save_pass(survey, "P01-0003", GOOD, users["keyer_a"], 1)
+
+    page = browser.new_page(locale="vi-VN")
+    sign_in(page, live_server, "keyer_a2")
+    page.goto(live_server.url + f"/surveys/{survey.code}/capture/keyed/?pass=2")
+    assert page.input_value("#serial") == "P01-0003"  # the next form waiting for its second pass
+    assert "GOOD" not in page.content() and "Cần rút ngắn" not in page.content()  # blind
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer:focus")
+    spec = door.rules_for(door.current_version(survey)).spec()
+    key_form(page, spec, {**GOOD, "c7_2": 5})
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.getElementById('keyed').dataset.lastSaved === 'P01-0003'"
+    )
+    assert "1 câu khác lần 1" in page.inner_text("#message")
+    d = Discrepancy.objects.get()
+    assert (d.variable, d.first, d.second) == ("c7_2", 9, 5)
+    assert Response.objects.get(serial="P01-0003").status == "entered"
+    page.close()
