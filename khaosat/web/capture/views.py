@@ -342,6 +342,9 @@ def _import_rows(request, survey, unit, batch, rows) -> int:
             )
         except door.Conflict:
             continue  # someone stored it meanwhile: shown as a change on the next upload
+        except door.DoorError as exc:  # e.g. the questionnaire changed since the check
+            messages.warning(request, f"Dòng {row['row']} ({row['serial']}): {exc.message}")
+            continue
         n += int(res.created)
     return n
 
