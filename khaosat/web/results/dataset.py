@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from khaosat.questionnaire.dataset import to_dataframe
 from khaosat.questionnaire.model import Questionnaire
 from khaosat.web.core.models import Response, Survey
 
@@ -27,29 +28,6 @@ class Dataset:
     @property
     def n(self) -> int:
         return len(self.data)
-
-
-def flatten(q: Questionnaire, answers: list[dict]) -> pd.DataFrame:
-    """One column per variable; select_multiple as `{name}_{code}` 0/1 (NaN when unanswered)."""
-    cols: dict[str, list] = {}
-    for question in q.value_questions():
-        if question.is_metadata:
-            continue
-        name = question.name
-        if question.is_multiple:
-            for c in q.choices_of(question):
-                cols[f"{name}_{c.code}"] = [
-                    (1 if c.code in a[name] else 0) if a.get(name) is not None else None
-                    for a in answers
-                ]
-        else:
-            cols[name] = [a.get(name) for a in answers]
-    frame = pd.DataFrame(cols, index=range(len(answers)))
-    for name in frame.columns:
-        values = [v for v in frame[name] if v is not None]
-        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
-    return frame
 
 
 def questionnaire_of(survey: Survey) -> Questionnaire | None:
@@ -69,7 +47,7 @@ def survey_dataset(survey: Survey, *, units=None, include_simulated: bool | None
     if include_simulated is None:
         include_simulated = not real.exists()
     rows = list((qs.filter(simulated=True) if include_simulated else real).order_by("serial", "id"))
-    data = flatten(q, [r.answers for r in rows])
+    data = to_dataframe(q, [r.answers for r in rows], keep_extra=False, strict=False)
     data.insert(0, "serial", [r.serial or str(r.instance_id) for r in rows])
     unit_codes = [r.unit.code for r in rows]
     design, note = design_columns(survey, rows, unit_codes)
