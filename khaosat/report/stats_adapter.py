@@ -12,6 +12,11 @@ import pandas as pd
 from khaosat.report.backend import FallbackEstimator
 from khaosat.report.model import Driver, Estimate, TestResult
 
+try:  # StatsError is a domain error of the stats area; add it to the failures we fall back on
+    from khaosat.stats.errors import StatsError as _StatsError
+except ImportError:  # pragma: no cover - stats area absent
+    _StatsError = ValueError  # type: ignore[assignment,misc]
+
 
 def make_estimator(confidence: float = 0.95) -> Any | None:
     """A StatsEstimator when khaosat.stats provides the needed API, else None."""
@@ -21,6 +26,17 @@ def make_estimator(confidence: float = 0.95) -> Any | None:
     except ImportError:
         return None
     return StatsEstimator(confidence)
+
+
+# A design the stats area cannot handle (singular table, one PSU, …) falls back to the built-in
+# estimator instead of failing the whole report.
+_NUMERIC_FAILURES: tuple[type[BaseException], ...] = (
+    np.linalg.LinAlgError,
+    ValueError,
+    ZeroDivisionError,
+    FloatingPointError,
+    _StatsError,
+)
 
 
 def _none_if_nan(v: Any) -> float | None:
@@ -99,7 +115,6 @@ class StatsEstimator:
         self, df: pd.DataFrame, y: pd.Series, codes: list[Any], domain: pd.Series | None = None
     ) -> list[Estimate]:
         from khaosat.stats import estimators
-        from khaosat.stats.errors import StatsError
 
         raw = self._values(y)
         answered = np.array([v is not None for v in raw])
@@ -115,7 +130,7 @@ class StatsEstimator:
             design = self._design(df)
             by = self._domain(domain, len(df))
             tab = estimators.proportions(design, raw, by=by, level=self.level)
-        except StatsError:
+        except _NUMERIC_FAILURES:
             return self._fallback.proportions(df, y, codes, domain)
         out = []
         for code in codes:
@@ -136,14 +151,13 @@ class StatsEstimator:
 
     def mean(self, df: pd.DataFrame, y: pd.Series, domain: pd.Series | None = None) -> Estimate:
         from khaosat.stats import estimators
-        from khaosat.stats.errors import StatsError
 
         x = pd.to_numeric(y, errors="coerce").to_numpy(float)
         try:
             tab = estimators.mean(
                 self._design(df), x, by=self._domain(domain, len(df)), level=self.level
             )
-        except StatsError:
+        except _NUMERIC_FAILURES:
             return self._fallback.mean(df, y, domain)
         e = next((e for e in tab.estimates if domain is None or e.domain == 1), None)
         if e is None:
@@ -152,7 +166,6 @@ class StatsEstimator:
 
     def difference_test(self, df: pd.DataFrame, y: pd.Series, group: pd.Series) -> TestResult:
         from khaosat.stats.compare import domain_difference
-        from khaosat.stats.errors import StatsError
 
         levels = sorted(group.dropna().unique().tolist(), key=str)
         if len(levels) != 2:
@@ -162,7 +175,7 @@ class StatsEstimator:
             diff = domain_difference(
                 self._design(data), "_kq_y", "_kq_g", levels[0], levels[1], level=self.level
             )
-        except StatsError:
+        except _NUMERIC_FAILURES:
             return self._fallback.difference_test(df, y, group)
         p = diff.p_value if diff.p_value is not None else float("nan")
         return TestResult(
@@ -174,12 +187,11 @@ class StatsEstimator:
 
     def crosstab_test(self, df: pd.DataFrame, y: pd.Series, group: pd.Series) -> TestResult:
         from khaosat.stats.crosstab import crosstab
-        from khaosat.stats.errors import StatsError
 
         data = df.assign(_kq_y=self._values(y), _kq_g=self._values(group))
         try:
             ct = crosstab(self._design(data), "_kq_y", "_kq_g")
-        except StatsError:
+        except _NUMERIC_FAILURES:
             return self._fallback.crosstab_test(df, y, group)
         return TestResult(
             p_value=float(ct.p), statistic=float(ct.F), df=float(ct.ndf), method="Rao–Scott (F)"
@@ -190,7 +202,6 @@ class StatsEstimator:
     ) -> list[Driver]:
         """Survey-weighted logistic regression of y on all predictors at once (odds ratios)."""
         from khaosat.stats.drivers import logistic
-        from khaosat.stats.errors import StatsError
 
         names = {f"_kq_x{i}": label for i, label in enumerate(predictors)}
         data = df.assign(_kq_y=pd.to_numeric(y, errors="coerce"))
@@ -202,7 +213,7 @@ class StatsEstimator:
         sub = data[ok]
         try:
             res = logistic(self._design(sub), "_kq_y", list(names), level=self.level)
-        except StatsError:
+        except _NUMERIC_FAILURES:
             return self._fallback.drivers(df, y, predictors)
         if not res.converged:
             return self._fallback.drivers(df, y, predictors)
@@ -214,7 +225,6 @@ class StatsEstimator:
 
     def projection(self, waves: list[tuple[str, pd.DataFrame, pd.Series]]) -> Estimate | None:
         """Next-wave projection of a 0/1 indicator from ≥ 3 waves (stats.waves.trend), or None."""
-        from khaosat.stats.errors import StatsError
         from khaosat.stats.waves import trend
 
         if len(waves) < 3:
@@ -224,7 +234,7 @@ class StatsEstimator:
             designs[label] = self._design(df.assign(_kq_ind=pd.to_numeric(y, errors="coerce")))
         try:
             tr = trend(designs, "_kq_ind", category=1.0, level=self.level)
-        except StatsError:
+        except _NUMERIC_FAILURES:
             return None
         p = tr.projection
         if p is None:
