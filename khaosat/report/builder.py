@@ -121,6 +121,8 @@ class BuiltReport:
                 continue
             tabs = [overall[0]]
             for g in self.groups:
+                if g.column == info.name:  # a question by itself is not a cross-tab
+                    continue
                 t = frequency_table(
                     info,
                     self.data,
