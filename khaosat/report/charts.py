@@ -210,6 +210,9 @@ def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
             "axes.unicode_minus": False,
         }
     ):
+        # About 11 characters per inch of bold 10 pt text.
+        title = _wrap(str(spec.get("title", "")), max(40, int(width_in * 11)))
+        height += 0.18 * title.count("\n")
         fig, ax = plt.subplots(figsize=(width_in, height))
         if kind == "bar":
             _draw_bar(ax, cats, spec["values"][0])
@@ -224,7 +227,7 @@ def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
         fig.text(
             0.015,
             1 - 0.1 / height,
-            _wrap(str(spec.get("title", "")), 90),
+            title,
             fontsize=10,
             fontweight="bold",
             va="top",
@@ -253,8 +256,7 @@ def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
         left_in = 0.35 + 0.068 * longest
         n_notes = notes.count("\n") + 1 if notes else 0
         top_in = 0.45 + (0.3 if kind in ("diverging", "grouped") else 0.0)
-        if "\n" in _wrap(str(spec.get("title", "")), 90):
-            top_in += 0.18
+        top_in += 0.18 * title.count("\n")
         bottom_in = 0.45 + 0.14 * n_notes
         fig.subplots_adjust(
             left=min(0.5, left_in / width_in),
