@@ -11,8 +11,14 @@ SERIAL_RE = re.compile(r"^(?P<unit>[A-Z0-9]{1,16})-(?P<number>\d{4,6})$")
 
 
 def normalise(text: str) -> str:
-    """Serial as stored: trimmed, upper case, any dash-like character read as '-'."""
+    """Serial as stored: trimmed, upper case, any dash-like character read as '-'.
+
+    A scanned form QR code ("KHAOSAT|1|survey|version|fingerprint|12427-0007|1/4", typed by a
+    keyboard-wedge scanner) gives its serial part.
+    """
     s = (text or "").strip().upper()
+    if "|" in s:
+        s = next((p for p in s.split("|") if SERIAL_RE.match(p.strip())), s).strip()
     for dash in ("–", "—", "_", " ", "/", "."):
         s = s.replace(dash, "-")
     return s

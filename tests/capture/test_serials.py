@@ -35,3 +35,7 @@ def test_a_serial_of_another_unit_names_both_units():
 
 def test_all_and_none_modes():
     assert S.needs_second_entry("T01-0001", "all") and not S.needs_second_entry("T01-0001", "none")
+
+
+def test_a_scanned_form_qr_code_gives_its_serial():
+    assert S.normalise("KHAOSAT|1|hung-yen-2026|2026.1|ab12cd|12427-0007|2/4") == "12427-0007"

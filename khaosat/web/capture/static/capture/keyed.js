@@ -162,7 +162,9 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": K.csrf() },
         body: JSON.stringify(payload),
       }).then(function (r) {
-        return r.json().then(function (body) { return { status: r.status, body: body }; });
+        return r.json().catch(function () {
+          return { ok: false, message: "Máy chủ trả lỗi " + r.status + "; phiếu chưa được lưu. Enter để thử lại." };
+        }).then(function (body) { return { status: r.status, body: body }; });
       }).catch(function (err) {
         if (n < 5) return new Promise(function (res) { setTimeout(res, 500 * (n + 1)); }).then(function () { return attempt(n + 1); });
         throw err;
@@ -198,11 +200,21 @@
   }
 
   function openSerial() {
-    const s = serialIn.value.trim();
+    let s = serialIn.value.trim();
+    if (s.indexOf("|") >= 0) {
+      // a form's QR code read by a scanner: keep its serial part
+      const part = s.split("|").find(function (p) { return /^[A-Za-z0-9]{1,16}-\d{4,6}$/.test(p.trim()); });
+      if (part) s = part.trim();
+    }
+    s = s.replace(/[\/?#%]/g, "-");
     if (!s) return;
     say("");
     fetch(urls.serial.replace("SERIAL", encodeURIComponent(s)) + "?pass=" + pass, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+      .then(function (r) {
+        return r.json().catch(function () {
+          return { ok: false, message: "Máy chủ trả lỗi " + r.status + ". Kiểm tra số phiếu rồi thử lại." };
+        });
+      })
       .then(function (body) {
         if (!body.ok) {
           say(body.message, "error");
