@@ -126,3 +126,18 @@ def test_the_sample_is_reproducible_and_near_its_share():
     ]
     assert chosen == again
     assert 150 <= sum(chosen) <= 250
+
+
+def test_keying_speed_counts_keys_per_answered_item(client, survey, users):
+    client.force_login(users["keyer_a"], backend="django.contrib.auth.backends.ModelBackend")
+    client.post(
+        reverse("capture_keyed_submit", args=[survey.code]),
+        data=json.dumps({"serial": "P01-0010", "answers": GOOD, "seconds": 30, "keystrokes": 20}),
+        content_type="application/json",
+    )
+    client.force_login(users["manager"], backend="django.contrib.auth.backends.ModelBackend")
+    speed = client.get(reverse("capture_keyers", args=[survey.code])).context["speed"]
+    n = len(Response.objects.get(serial="P01-0010").answers)
+    assert speed == [
+        {"keyer": "keyer_a", "forms": 1, "median_seconds": 30, "keys_per_item": 20 / n}
+    ]

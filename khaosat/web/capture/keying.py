@@ -288,3 +288,37 @@ def error_rates(survey: Survey, user) -> list[dict[str, Any]]:
         }
         for k in keyer_rates(rows)
     ]
+
+
+def keyer_speed(survey: Survey, user) -> list[dict[str, Any]]:
+    """Per keyer: forms keyed (both passes), median seconds per form, keys per answered item."""
+    import statistics
+
+    units = visible_units(user, survey)
+    acc: dict[str, dict[str, list]] = {}
+    for p in (
+        EntryPass.objects.filter(response__survey=survey, response__unit__in=units)
+        .select_related("keyer")
+        .only("answers", "seconds", "keystrokes", "keyer__username")
+    ):
+        row = acc.setdefault(
+            p.keyer.username if p.keyer else "—", {"sec": [], "keys": [], "items": []}
+        )
+        row["items"].append(len(p.answers))
+        if p.seconds is not None:
+            row["sec"].append(p.seconds)
+        if p.keystrokes is not None:
+            row["keys"].append((p.keystrokes, len(p.answers)))
+    out = []
+    for name, row in sorted(acc.items()):
+        keys = sum(k for k, _ in row["keys"])
+        items = sum(n for _, n in row["keys"])
+        out.append(
+            {
+                "keyer": name,
+                "forms": len(row["items"]),
+                "median_seconds": statistics.median(row["sec"]) if row["sec"] else None,
+                "keys_per_item": keys / items if items else None,
+            }
+        )
+    return out

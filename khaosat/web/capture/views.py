@@ -281,7 +281,11 @@ def keyers(request, code):
     return render(
         request,
         "capture/keyers.html",
-        {"survey": survey, "rows": keying.error_rates(survey, request.user)},
+        {
+            "survey": survey,
+            "rows": keying.error_rates(survey, request.user),
+            "speed": keying.keyer_speed(survey, request.user),
+        },
     )
 
 
