@@ -9,6 +9,7 @@ columns) with the design columns `unit`, `stratum`, `psu`, `weight`, `fpc` when 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -387,6 +388,14 @@ class _Builder:
         if sv.plan:
             self.add("paragraph", sv.plan.rstrip(".") + ".")
         self.add("paragraph", sv.purpose)
+        sim = _simulated_rows(self.df)
+        if sim:
+            self.add(
+                "paragraph",
+                f"Lưu ý: {vn.fmt_int(sim)}/{vn.fmt_int(len(self.df))} phiếu trong dữ liệu là phiếu mô phỏng "
+                "(không phải ý kiến thật); mọi số liệu trong báo cáo này chỉ để minh họa.",
+                bold=True,
+            )
         self.add("heading2", "2. Đối tượng, địa bàn, thời gian và cách thức khảo sát")
         items = [
             f"Cơ quan chủ trì: {sv.sponsor}; đơn vị thực hiện: {sv.conducted_by}.",
@@ -1080,6 +1089,17 @@ def _independent_test(a: Estimate, b: Estimate) -> TestResult:
     )
 
 
+SIMULATED_MARK = "(SỐ LIỆU MÔ PHỎNG — CHỈ ĐỂ MINH HỌA)"
+
+
+def _simulated_rows(df: pd.DataFrame) -> int:
+    """Number of rows flagged as simulated (`_simulated` or `mo_phong` = 1)."""
+    for col in ("_simulated", "mo_phong"):
+        if col in df:
+            return int((pd.to_numeric(df[col], errors="coerce").fillna(0) > 0).sum())
+    return 0
+
+
 def survey_info_from_files(
     survey_toml: str | Path, frame_csv: str | Path | None = None
 ) -> tuple[SurveyInfo, dict[str, Any]]:
@@ -1155,6 +1175,10 @@ def build_report(
         )
     cfg = settings if isinstance(settings, dict) and "page" in settings else load_settings(settings)
     survey = survey or SurveyInfo()
+    simulated = _simulated_rows(data)
+    if simulated and "MÔ PHỎNG" not in survey.subject:
+        # Simulated answers can never pass for real ones: say so under the title.
+        survey = dataclasses.replace(survey, subject=survey.subject + "\n" + SIMULATED_MARK)
     if "region" not in data and survey.unit_regions and "unit" in data:
         data = data.assign(region=data["unit"].astype(str).map(survey.unit_regions))
     est = estimator or get_estimator(float(cfg["stats"].get("confidence", 0.95)))

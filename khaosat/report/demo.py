@@ -87,6 +87,5 @@ def demo_report(
         from khaosat.report.builder import SurveyInfo
 
         info = SurveyInfo()
-    info.subject = info.subject + "\n(SỐ LIỆU MÔ PHỎNG — CHỈ ĐỂ MINH HỌA)"
     built = build_report(q, df, survey=info, settings=cfg)
     return built.write(out_dir, formats=formats)

@@ -143,3 +143,12 @@ def test_a_single_former_province_is_not_compared(questionnaire, fast_settings):
     df["region"] = ["Hưng Yên (cũ)", "Thái Bình (cũ)"] * 100
     built = build_report(questionnaire, df, settings=fast_settings)
     assert any("địa bàn (tỉnh cũ)" in t for t in texts(built, "heading3"))
+
+
+def test_simulated_answers_are_marked_on_the_first_page(questionnaire, fast_settings):
+    df = make_data(n=150, seed=12).assign(_simulated=1)
+    built = build_report(questionnaire, df, settings=fast_settings)
+    assert "SỐ LIỆU MÔ PHỎNG" in built.doc.subject
+    assert any("phiếu mô phỏng" in t for t in texts(built, "paragraph"))
+    real = build_report(questionnaire, df.assign(_simulated=0), settings=fast_settings)
+    assert "MÔ PHỎNG" not in real.doc.subject
