@@ -7,7 +7,8 @@ responses is stored. Uses a fresh SQLite database in a temporary data directory 
 DATABASE_URL is set (then that database must be empty or disposable: the bench migrates it and
 adds a survey).
 
-Run: .venv/bin/python bench/capture.py [--forms 2000] [--keyers-per-unit 2] [--retry 0.1]
+Run: .venv/bin/python bench/capture.py [--forms 2000] [--units 22] [--keyers-per-unit 2] [--retry 0.1]
+(one keyer alone, the latency a keyer feels: --units 1 --keyers-per-unit 1 --forms 200)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--forms", type=int, default=2000)
     ap.add_argument("--keyers-per-unit", type=int, default=2)
+    ap.add_argument("--units", type=int, default=22, help="how many units take part (1..22)")
     ap.add_argument("--retry", type=float, default=0.1, help="share of submits sent twice")
     args = ap.parse_args()
 
@@ -74,7 +76,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    units = list(survey.units.order_by("code"))
+    units = list(survey.units.order_by("code"))[: max(1, args.units)]
     per_unit = load.plan([u.code for u in units], args.forms)
     keyers, cross = [], {}
     for u in units:
