@@ -79,4 +79,26 @@ def test_tablet_form_skips_checks_keeps_draft_and_sends_once(
     assert status == 200
     assert Response.objects.count() == 1
     page.screenshot(path="data/e2e-capture-webform.png", full_page=False)
+
+    # signed out while filling: the form stays queued on the device, then goes after sign-in
+    fill_good(page)
+    context.clear_cookies()
+    page.click("#wf-submit")
+    page.wait_for_function(
+        "() => document.getElementById('net').textContent.includes('Phiên đăng nhập')"
+    )
+    assert page.get_attribute("#webform", "data-queue") == "1"
+    assert Response.objects.count() == 1
+    sign_in(page, live_server, "keyer_a")
+    page.goto(url)
+    page.wait_for_function("() => document.getElementById('webform').dataset.queue === '0'")
+    assert Response.objects.count() == 2
     context.close()
+
+
+def fill_good(page):
+    choose(page, "a1", "Cán bộ")
+    page.fill("#f-a2 input", "45")
+    choose(page, "a3", "Không")
+    for name, label in [("a5", "Tốt"), ("c7_1", "Rất tốt"), ("c7_2", "Không rõ")]:
+        choose(page, name, label)

@@ -163,6 +163,9 @@
         body: JSON.stringify(payload),
       }).then(function (r) {
         return r.json().catch(function () {
+          if (r.redirected) {
+            return { ok: false, message: "Phiên đăng nhập đã hết: đăng nhập lại ở thẻ khác, rồi Enter để lưu phiếu này." };
+          }
           return { ok: false, message: "Máy chủ trả lỗi " + r.status + "; phiếu chưa được lưu. Enter để thử lại." };
         }).then(function (body) { return { status: r.status, body: body }; });
       }).catch(function (err) {

@@ -195,6 +195,14 @@
       return r.json().catch(function () { return {}; }).then(function (body) {
         const q2 = queue();
         const i = q2.findIndex(function (x) { return x.payload.instance_id === item.payload.instance_id; });
+        if (r.redirected || r.status === 401 || r.status === 403 || (r.ok && body.ok !== true)) {
+          // signed out (the login page answered): keep the form, say what to do
+          net.dataset.note = "Phiên đăng nhập đã hết: hãy đăng nhập lại — phiếu vẫn được giữ trên máy và sẽ tự gửi.";
+          store(QUEUE, q2);
+          flushing = false;
+          status();
+          return;
+        }
         if (r.ok) {
           if (i >= 0) q2.splice(i, 1);
           root.dataset.sent = String((parseInt(root.dataset.sent || "0", 10) || 0) + 1);
