@@ -34,12 +34,12 @@ from khaosat.paper.printing import QR_FORMAT, QR_PREFIX
 
 PPM = 8.0  # pixels per mm of the registered page image (203 dpi)
 DETECT_PPM = 5.0  # pixels per mm for marker detection
-SEARCH_MM = 1.2  # local re-alignment window around each box
-INSET_MM = 0.8  # interior of a box = box minus this on every side
+SEARCH_MM = 0.6  # local re-alignment window around each box (registration is ~0.1 mm)
+INSET_MM = 0.6  # interior of a box = box minus this on every side
 
 # mark classification on ink density (mean darkness of the interior, 0..1) and solid share
 EMPTY_MAX = 0.025
-MARK_MIN = 0.12
+MARK_MIN = 0.085
 MARK_MAX = 0.75
 MARK_SOLID_MAX = 0.8
 SOLID_MIN = 0.9
@@ -411,7 +411,9 @@ def _align(profile: np.ndarray, span: int, lw: int) -> int:
         return 0
     starts = np.arange(n)
     score = (c[starts + lw] - c[starts]) + (c[starts + span + lw] - c[starts + span])
-    return int(np.argmax(score))
+    # near-ties (a box filled solid has no edges to find) go to the expected place
+    near = np.flatnonzero(score >= score.max() - 0.03 * abs(score.max()))
+    return int(near[np.argmin(np.abs(near - (n - 1) / 2))])
 
 
 def _measure(
@@ -424,7 +426,10 @@ def _measure(
     f = round(1.5 * PPM)  # flanks: lines that run past the box (rules, shading) are not its edges
     lw = max(2, round(0.4 * PPM))
     H, W = page.shape
-    if s + f + lw <= x0 < W - wpx - s - f - lw and s + lw <= y0 < H - hpx - s - lw:
+    ins = round(INSET_MM * PPM)
+    core = page[y0 + ins : y0 + hpx - ins, x0 + ins : x0 + wpx - ins]
+    filled = core.size > 0 and float(np.median(core)) < 128  # no edges to find: keep the place
+    if not filled and s + f + lw <= x0 < W - wpx - s - f - lw and s + lw <= y0 < H - hpx - s - lw:
         # x: column profile over the box's rows
         rows = page[y0 : y0 + hpx, x0 - s - lw // 2 : x0 + wpx + s + lw]
         x0 = x0 - s - lw // 2 + _align(255.0 - rows.mean(0), wpx, lw) + lw // 2
@@ -442,7 +447,6 @@ def _measure(
         pad = round(2.0 * PPM)
         around = page[max(0, y0 - pad) : y0 + hpx + pad, max(0, x0 - pad) : x0 + wpx + pad]
         paper = max(float(np.percentile(around, 92)), 60.0)
-    ins = round(INSET_MM * PPM)
     inner = page[y0 + ins : y0 + hpx - ins + 1, x0 + ins : x0 + wpx - ins + 1].astype(np.float32)
     if inner.size == 0:
         return 0.0, 0.0, (x0, y0, wpx, hpx)
