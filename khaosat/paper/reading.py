@@ -182,7 +182,7 @@ class UnreadablePage:
 
     source: str
     reason: str
-    kind: str  # blank | no_markers | no_qr | other_survey | other_version | other_layout | cover | bad_page | duplicate
+    kind: str  # blank no_markers no_qr other_survey other_version other_layout cover bad_page
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
