@@ -10,7 +10,9 @@ from tests.web.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 
-def test_first_visit_creates_admin_then_login_shows_overview(live_server, transactional_db, browser):
+def test_first_visit_creates_admin_then_login_shows_overview(
+    live_server, transactional_db, browser
+):
     load_survey(ROOT / "surveys" / "hung-yen-2026")
     page = browser.new_page(locale="vi-VN")
     page.goto(live_server.url + "/")

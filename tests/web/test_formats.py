@@ -38,3 +38,16 @@ def test_date_fields_parse_day_first():
         assert f.is_valid(), f.errors
         assert f.cleaned_data["d"] == dt.date(2026, 6, 2)
         assert not F({"d": "06/31/2026"}).is_valid()
+
+
+def test_pages_are_vietnamese_even_for_an_english_browser(client, django_user_model):
+    django_user_model.objects.create_user("someone")  # past the first-run page
+    r = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Đăng nhập" in r.content.decode() and r["Content-Language"] == "vi"
+
+
+def test_the_chosen_language_is_kept(client, django_user_model):
+    django_user_model.objects.create_user("someone")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    r = client.get("/login/")
+    assert r["Content-Language"] == "en" and "Log in" in r.content.decode()

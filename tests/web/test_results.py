@@ -78,3 +78,14 @@ def test_report_build_job_writes_the_documents(login, results_data, users, setti
     )
     assert r.status_code == 200 and r.getvalue()[:2] == b"PK"
     assert AuditEvent.objects.filter(action="report.build").exists()
+
+
+def test_the_surveys_small_cell_threshold_applies(login, results_data, users):
+    results_data.small_cell = 25
+    results_data.save()
+    page = login(users["manager"]).get(
+        reverse("results_dashboard", args=[results_data.code]), {"by": "unit", "only": "P01"}
+    )
+    item = next(i for i in page.context["data"]["items"] if i["variable"] == "a1")
+    # the unit has 20 respondents: below 25, none of its cells may show
+    assert all(r[-1] in ("–", "") for r in item["rows"][1:]), item["rows"]

@@ -7,6 +7,11 @@ urlpatterns = [
     path("questionnaire/upload/", views.questionnaire_upload, name="questionnaire_upload"),
     path("questionnaire/<str:version>/", views.questionnaire_detail, name="questionnaire_detail"),
     path(
+        "questionnaire/<str:version>/preview/",
+        views.questionnaire_preview,
+        name="questionnaire_preview",
+    ),
+    path(
         "questionnaire/<str:version>/download/<str:fmt>",
         views.questionnaire_download,
         name="questionnaire_download",

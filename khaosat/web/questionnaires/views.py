@@ -8,6 +8,7 @@ import io
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -80,6 +81,7 @@ def questionnaire_detail(request, code, version):
             {"q": question, "label": question.label(lang, q.default_language), "choices": labels}
         )
     others = survey.questionnaires.exclude(pk=qv.pk).order_by("-created_at")
+    preview_url = reverse("questionnaire_preview", args=[survey.code, qv.version])
     return render(
         request,
         "questionnaires/detail.html",
@@ -89,6 +91,7 @@ def questionnaire_detail(request, code, version):
             "q": q,
             "rows": rows,
             "others": others,
+            "preview_url": preview_url,
         },
     )
 
@@ -142,4 +145,21 @@ def questionnaire_diff(request, code, version, other):
             "old": old,
             "changes": changes,
         },
+    )
+
+
+@requires("survey.view")
+def questionnaire_preview(request, code, version):
+    """The form as a respondent sees it (the capture area's interview form), nothing saved."""
+    from khaosat.web.capture.door import DoorError, rules_for
+
+    survey = get_survey(request.user, code)
+    qv = _version(survey, version)
+    try:
+        spec = rules_for(qv).spec()
+    except DoorError as exc:
+        messages.error(request, exc.message)
+        return redirect("questionnaire_detail", code=survey.code, version=qv.version)
+    return render(
+        request, "questionnaires/preview.html", {"survey": survey, "qv": qv, "spec": spec}
     )

@@ -63,9 +63,14 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
     )
 
 
-def report_settings(survey: Survey):
+def report_settings(survey: Survey) -> dict:
+    """The survey's report.toml (when shipped) with its small-cell threshold from the database."""
+    from khaosat.report.settings import load_settings
+
     path = Path("surveys") / survey.code / "report.toml"
-    return path if path.exists() else None
+    cfg = load_settings(path if path.exists() else None)
+    cfg["privacy"]["min_cell"] = survey.small_cell
+    return cfg
 
 
 def build_survey_report(

@@ -20,6 +20,7 @@ from khaosat.web.core import jobs
 from khaosat.web.core.models import AuditEvent, Job
 from khaosat.web.core.scope import get_survey, is_unit_scoped, requires, visible_units
 from khaosat.web.results.dataset import survey_dataset
+from khaosat.web.results.reporting import report_settings
 
 GROUP_VARIABLES = ["nhom", "a1", "a2", "a5", "a6"]
 
@@ -75,7 +76,12 @@ def dashboard(request, code):
             variables, by, by_levels, crosstab = [row], col, _levels(infos, col), True
     try:
         data = dashboard_data(
-            ds.questionnaire, ds.data, by=by, by_levels=by_levels, variables=variables
+            ds.questionnaire,
+            ds.data,
+            settings=report_settings(survey),
+            by=by,
+            by_levels=by_levels,
+            variables=variables,
         )
     except ReportError as exc:
         return render(request, "results/dashboard.html", {"survey": survey, "error": exc.message})
