@@ -58,3 +58,15 @@ def test_survey_loading_is_idempotent(survey):
     again, created = load_survey(ROOT / "surveys" / "hung-yen-2026")
     assert not created and again.pk == survey.pk
     assert again.units.count() == 22
+
+
+def test_units_behind_their_quota_are_highlighted_after_fieldwork(
+    login, survey, unit_a, users, response_factory
+):
+    # 26/11/2026 is past the fieldwork (28/5–02/6): every unit short of its quota is late
+    for k in range(45):
+        response_factory(unit_a, f"P01-{k + 1:04d}")
+    page = login(users["manager"]).get(reverse("survey_overview", args=[survey.code]))
+    status = {r["unit"].code: r["status"] for r in page.context["rows"]}
+    assert status["P01"] == "done" and status["P02"] == "late"
+    assert 'data-status="late"' in page.content.decode()

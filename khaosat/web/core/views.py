@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from khaosat.web.core.forms import AccountForm, AdminSetupForm
 from khaosat.web.core.middleware import is_local
-from khaosat.web.core.models import AuditEvent, Membership, Response, Role, role_of
+from khaosat.web.core.models import AuditEvent, Membership, Role, role_of
 from khaosat.web.core.scope import get_survey, get_unit, requires, visible_surveys, visible_units
 
 User = get_user_model()
@@ -62,54 +62,23 @@ def survey_list(request):
     return render(request, "core/survey_list.html", {"surveys": surveys})
 
 
-def unit_progress(units, survey):
-    """Counts per unit: returned (all), valid (not rejected), by status."""
-    rows = []
-    counts = (
-        Response.objects.filter(survey=survey, unit__in=units)
-        .values("unit_id")
-        .annotate(
-            returned=Count("id"),
-            rejected=Count("id", filter=Q(status=Response.Status.REJECTED)),
-            verified=Count("id", filter=Q(status=Response.Status.VERIFIED)),
-            approved=Count("id", filter=Q(status=Response.Status.APPROVED)),
-        )
-    )
-    by_unit = {c["unit_id"]: c for c in counts}
-    for u in units:
-        c = by_unit.get(u.id, {"returned": 0, "rejected": 0, "verified": 0, "approved": 0})
-        valid = c["returned"] - c["rejected"]
-        rows.append(
-            {
-                "unit": u,
-                **c,
-                "valid": valid,
-                "percent": round(100 * valid / u.quota, 1) if u.quota else 0,
-            }
-        )
-    return rows
-
-
 @requires("survey.view")
 def survey_overview(request, code):
+    from khaosat.web.monitoring.services import progress
+
     survey = get_survey(request.user, code)
     units = list(visible_units(request.user, survey).order_by("kind", "code"))
-    rows = unit_progress(units, survey)
     today = timezone.localdate()
+    prog = progress(survey, units, today)
     milestones = [(m, m.status(today)) for m in survey.milestones.all()]
-    total = {
-        "quota": sum(u.quota for u in units),
-        "returned": sum(r["returned"] for r in rows),
-        "valid": sum(r["valid"] for r in rows),
-    }
     return render(
         request,
         "core/survey_overview.html",
         {
             "survey": survey,
-            "rows": rows,
+            "rows": prog["rows"],
             "milestones": milestones,
-            "total": total,
+            "total": prog["total"],
             "placeholders": any(u.placeholder for u in units),
             "today": today,
         },
@@ -120,6 +89,8 @@ def survey_overview(request, code):
 def unit_detail(request, code, unit_code):
     survey = get_survey(request.user, code)
     unit = get_unit(request.user, survey, unit_code)
+    from khaosat.web.monitoring.services import progress
+
     responses = unit.responses.order_by("serial", "id")[:500]
     return render(
         request,
@@ -128,7 +99,7 @@ def unit_detail(request, code, unit_code):
             "survey": survey,
             "unit": unit,
             "responses": responses,
-            "progress": unit_progress([unit], survey)[0],
+            "progress": progress(survey, [unit])["rows"][0],
         },
     )
 
