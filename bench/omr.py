@@ -124,7 +124,7 @@ def main() -> None:
     args = ap.parse_args()
     cv2.setNumThreads(1)  # speed is per core
     q, name = _questionnaire(args.form)
-    console = Console(width=170)
+    console = Console(width=200)
     lay = compute_layout(q)
     console.print(
         f"{name}: {lay.page_count} trang/phiếu, {sum(len(p.boxes) for p in lay.pages)} ô; "
