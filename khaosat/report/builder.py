@@ -33,7 +33,6 @@ from khaosat.report.model import (
     Estimate,
     ReportDoc,
     ResultTable,
-    TestResult,
 )
 from khaosat.report.privacy import scrub_text, suppress_table
 from khaosat.report.settings import load_settings, quantifier_table
@@ -234,6 +233,7 @@ def _versions() -> dict[str, str]:
 
 POSITIVE = (4, 5)
 NEGATIVE = (1, 2)
+DONT_KNOW = (9,)  # "Không rõ / khó trả lời" (CONTRACT.md)
 
 
 def _binary(
@@ -618,23 +618,19 @@ class _Builder:
                         ),
                     )
             else:
-                top = max(
-                    (
-                        (r, e)
-                        for r, e in enumerate(t.column(0))
-                        if e is not None and t.row_codes[r] != 9 and self.safe(e)
-                    ),
-                    key=lambda x: x[1].value,
-                    default=None,
+                col = t.column(0)
+                rows = [
+                    (lab, e if e is not None and self.safe(e) else None, code in DONT_KNOW)
+                    for lab, e, code in zip(t.row_labels, col, t.row_codes, strict=True)
+                ]
+                hidden = None
+                if t.additive:
+                    hidden = max(0.0, 1.0 - sum(e.value for e in col if e is not None))
+                sentence = narrative.most_chosen_sentence(
+                    f"Ở {self.ref(info)}, ", rows, hidden_share=hidden
                 )
-                if top is not None:
-                    r, e = top
-                    moe = f" (sai số {vn.fmt_moe(e.moe)})" if e.moe is not None else ""
-                    self.add(
-                        "paragraph",
-                        f"Ở {self.ref(info)}, phương án được chọn nhiều nhất là “{t.row_labels[r]}” "
-                        f"với {vn.fmt_pct(e.value)} ý kiến{moe}.",
-                    )
+                if sentence:
+                    self.add("paragraph", sentence)
             self.add("table", table=t)
             if info.kind == "scale5":
                 scale = [c for c in info.codes if c != 9]
@@ -789,6 +785,7 @@ class _Builder:
         for j, g in enumerate(groups, start=1):
             self.add("heading3", f"{k}.{j}. Theo {g.title}")
             cells: list[list[Estimate | None]] = []
+            failed: list[str] = []
             for ind in key:
                 y = _binary(self.df, ind.name, ind.codes)
                 ests = [
@@ -796,12 +793,14 @@ class _Builder:
                     for lv, _ in g.levels
                 ]
                 cells.append(ests)
-                sub = self.df[self.df[g.column].isin([lv for lv, _ in g.levels])]
-                ys = _binary(sub, ind.name, ind.codes)
+                # Domains of the whole sample's design: rows outside the compared levels are out.
+                grp = self.df[g.column].where(self.df[g.column].isin([lv for lv, _ in g.levels]))
                 if len(g.levels) == 2:
-                    test = self.est.difference_test(sub, ys, sub[g.column])
+                    test = self.est.difference_test(self.df, y, grp)
                 else:
-                    test = self.est.crosstab_test(sub, ys, sub[g.column])
+                    test = self.est.crosstab_test(self.df, y, grp)
+                if test.failed:
+                    failed.append(f"{ind.compare} ({test.error})")
                 comp = Comparison(
                     subject=ind.compare,
                     group_title=g.title,
@@ -828,6 +827,13 @@ class _Builder:
             table = suppress_table(table, self.min_cell)
             self.tables.setdefault(f"so_sanh_{g.column}", []).append(table)
             self.add("table", table=table)
+            if failed:
+                self.add(
+                    "note",
+                    f"Không tính được kiểm định khác biệt theo {g.title} cho: "
+                    + "; ".join(failed)
+                    + ".",
+                )
             self.chart(charts.grouped_spec(table))
 
     # -- III ----------------------------------------------------------------------------------
@@ -890,7 +896,7 @@ class _Builder:
                     continue
                 ea = self.est.proportions(da, _binary(da, ind.name, ind.codes), [1])[0]
                 eb = self.est.proportions(db, _binary(db, ind.name, ind.codes), [1])[0]
-                test = _independent_test(ea, eb)
+                test = self.est.wave_test(ea, eb)
                 if self.safe(ea) and self.safe(eb):
                     self.add(
                         "paragraph",
@@ -1072,21 +1078,6 @@ def _lower_first(text: str) -> str:
     if first.isupper() or any(c.isupper() for c in first[1:]) or first in ("Nhân", "Đảng", "Nhà"):
         return text
     return text[:1].lower() + text[1:]
-
-
-def _independent_test(a: Estimate, b: Estimate) -> TestResult:
-    """Difference of two independent waves' estimates (z test on their design-based SEs)."""
-    from scipy import stats as sps
-
-    if a.se is None or b.se is None:
-        return TestResult(p_value=float("nan"), method="thiếu sai số chuẩn")
-    se = math.sqrt(a.se**2 + b.se**2)
-    if se <= 0:
-        return TestResult(p_value=float("nan"), method="sai số chuẩn bằng 0")
-    z = (b.value - a.value) / se
-    return TestResult(
-        p_value=float(2 * sps.norm.sf(abs(z))), statistic=z, method="kiểm định z hai đợt độc lập"
-    )
 
 
 SIMULATED_MARK = "(SỐ LIỆU MÔ PHỎNG — CHỈ ĐỂ MINH HỌA)"

@@ -1,6 +1,6 @@
 """The report's own small view of results: what tables, charts and sentences are built from.
 
-The stats area's result objects are converted to these in one place (khaosat/report/backend.py),
+The stats area's result objects are converted to these in one place (khaosat/report/stats_adapter.py),
 so the writers do not depend on the stats API.
 """
 
@@ -49,6 +49,12 @@ class TestResult:
     statistic: float | None = None
     df: float | None = None
     method: str = ""
+    error: str = ""  # why the test could not be computed (Vietnamese), "" when it was
+
+    @property
+    def failed(self) -> bool:
+        """True when the statistics area could not compute the test for this table."""
+        return bool(self.error)
 
 
 @dataclass

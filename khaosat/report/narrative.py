@@ -14,6 +14,7 @@ from khaosat.report import vn
 from khaosat.report.model import Comparison, Driver, Estimate, TestResult
 
 NOT_SIGNIFICANT = "không có khác biệt có ý nghĩa thống kê"
+TEST_FAILED = "không tính được kiểm định thống kê cho bảng này"
 
 
 def fmt_p(p: float) -> str:
@@ -73,6 +74,11 @@ def comparison_sentence(comp: Comparison, alpha: float = 0.05) -> str:
     ]
     listing = "; ".join(parts)
     test = comp.test
+    if test is not None and test.failed:
+        return (
+            f"Tỷ lệ {comp.subject} theo {comp.group_title}: {listing}; "
+            f"{TEST_FAILED} ({test.error}), nên chưa kết luận được có khác biệt hay không."
+        )
     if test is None or test.p_value is None or not math.isfinite(test.p_value):
         return (
             f"Tỷ lệ {comp.subject} theo {comp.group_title}: {listing}; "
@@ -137,6 +143,8 @@ def wave_sentence(
     """Change of an indicator between two waves, called a change only when p < alpha."""
     (wa, ea), (wb, eb) = first, last
     base = f"Tỷ lệ {subject} {wa} là {vn.fmt_pct(ea.value)}, {wb} là {vn.fmt_pct(eb.value)}"
+    if test is not None and test.failed:
+        return f"{base}; không tính được kiểm định sự thay đổi ({test.error})."
     if test is None or not math.isfinite(test.p_value):
         return base + "; chưa đủ dữ liệu để kiểm định sự thay đổi."
     if test.p_value < alpha:
@@ -155,4 +163,74 @@ def projection_sentence(
         f"Nếu xu hướng các đợt vừa qua tiếp tục, tỷ lệ {subject} ở {next_wave} ước khoảng "
         f"{vn.fmt_pct(projection.value)} (khoảng dự báo từ {vn.fmt_pct(lo)} đến {vn.fmt_pct(hi)}); "
         "đây là dự báo thận trọng, chỉ mang tính tham khảo."
+    )
+
+
+def _quote_list(labels: Sequence[str]) -> str:
+    quoted = [f"“{lab}”" for lab in labels]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " và " + quoted[-1]
+
+
+def most_chosen_sentence(
+    lead: str,
+    rows: Sequence[tuple[str, Estimate | None, bool]],
+    hidden_share: float | None = None,
+) -> str:
+    """Which answer of a single-choice question was chosen most, never misstated.
+
+    `rows`: (label, estimate or None when hidden/not quotable, is a "không rõ / khó trả lời"
+    answer). `lead` opens the sentence ("Ở câu B4 (“…”), "). The comparison covers every shown
+    answer: when a "không rõ" answer is the largest it is said first, then the most chosen
+    substantive answer. Answers equal at the printed precision are named together. When hidden
+    cells together (`hidden_share`) could exceed the top shown answer, the sentence says it
+    compares only the answers whose figures are published. "" when there is nothing to say.
+    """
+    shown = [(lab, e, dk) for lab, e, dk in rows if e is not None and math.isfinite(e.value)]
+    substantive = [(lab, e) for lab, e, dk in shown if not dk]
+    if not substantive:
+        return ""
+    top = max(e.value for _, e in substantive)
+    top_text = vn.fmt_pct(top)
+    dont_know = [(lab, e) for lab, e, dk in shown if dk]
+    dk_top = max(dont_know, key=lambda x: x[1].value, default=None)
+    hidden = any(e is None for _, e, _ in rows)
+    scope = ""
+    if hidden and (hidden_share is None or hidden_share >= top - 1e-12):
+        # A hidden answer could be the largest: compare only what is published.
+        scope = "trong các phương án được công bố số liệu, "
+    lead = vn.capitalize_first(lead)
+
+    def detail(e: Estimate) -> str:
+        m = _moe_part(e)
+        return f" ({m})" if m else ""
+
+    if dk_top is not None and dk_top[1].value > top and vn.fmt_pct(dk_top[1].value) != top_text:
+        lab_dk, e_dk = dk_top
+        tied = [lab for lab, e in substantive if vn.fmt_pct(e.value) == top_text]
+        inner = ", ".join(p for p in (vn.fmt_pct(e_dk.value), _moe_part(e_dk)) if p)
+        if len(tied) == 1:
+            e_top = next(e for lab, e in substantive if lab == tied[0])
+            rest = (
+                f"trong các phương án trả lời cụ thể, “{tied[0]}” được chọn nhiều nhất "
+                f"với {top_text} ý kiến{detail(e_top)}"
+            )
+        else:
+            rest = (
+                f"trong các phương án trả lời cụ thể, {_quote_list(tied)} được chọn nhiều nhất, "
+                f"cùng {top_text} ý kiến"
+            )
+        head = f"nhiều ý kiến nhất ({inner}) chọn “{lab_dk}”"
+        if scope:
+            head = f"{scope}{head}"
+        return f"{lead}{head}; {rest}."
+    tied = [(lab, e) for lab, e, _ in shown if vn.fmt_pct(e.value) == top_text]
+    if len(tied) == 1:
+        lab, e = tied[0]
+        return (
+            f"{lead}{scope}phương án được chọn nhiều nhất là “{lab}” "
+            f"với {top_text} ý kiến{detail(e)}."
+        )
+    return (
+        f"{lead}{scope}các phương án {_quote_list([lab for lab, _ in tied])} "
+        f"được chọn nhiều nhất, cùng {top_text} ý kiến."
     )

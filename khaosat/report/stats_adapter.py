@@ -1,5 +1,14 @@
-"""Adapter from khaosat.stats (Design, proportions, mean, domain_difference, crosstab) to the
-report's small Estimator interface (khaosat/report/backend.py). The only module that imports it."""
+"""Adapter from khaosat.stats (Design, proportions, mean, domain_difference, crosstab,
+wave_difference, logistic) to the report's small Estimator interface (khaosat/report/backend.py).
+The only module of the report that imports khaosat.stats.
+
+One stats Design is built per data frame and reused for every question (cache keyed by the
+frame's identity). Group comparisons and cross-tab tests are domain estimates on the whole
+sample's design (rows outside the compared groups have a missing group), never a re-built
+design of a subset. When the stats area cannot compute a test for a table (a singular
+covariance matrix, an empty row or column, …) the test carries `error` and the report says so;
+nothing is computed here instead.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +18,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from khaosat.report.backend import FallbackEstimator
 from khaosat.report.model import Driver, Estimate, TestResult
+from khaosat.stats import estimators
+from khaosat.stats.compare import domain_difference, wave_difference
+from khaosat.stats.crosstab import crosstab
+from khaosat.stats.design import Design
+from khaosat.stats.errors import StatsError
+from khaosat.stats.results import Estimate as StatsEstimate
 
-try:  # StatsError is a domain error of the stats area; add it to the failures we fall back on
-    from khaosat.stats.errors import StatsError as _StatsError
-except ImportError:  # pragma: no cover - stats area absent
-    _StatsError = ValueError  # type: ignore[assignment,misc]
-
-
-def make_estimator(confidence: float = 0.95) -> Any | None:
-    """A StatsEstimator when khaosat.stats provides the needed API, else None."""
-    try:
-        from khaosat.stats import compare, crosstab, estimators  # noqa: F401
-        from khaosat.stats.design import Design  # noqa: F401
-    except ImportError:
-        return None
-    return StatsEstimator(confidence)
-
-
-# A design the stats area cannot handle (singular table, one PSU, …) falls back to the built-in
-# estimator instead of failing the whole report.
-_NUMERIC_FAILURES: tuple[type[BaseException], ...] = (
-    np.linalg.LinAlgError,
+# What khaosat.stats raises for data it cannot handle (StatsError is a ValueError).
+STATS_FAILURES: tuple[type[BaseException], ...] = (
+    StatsError,
     ValueError,
+    np.linalg.LinAlgError,
     ZeroDivisionError,
     FloatingPointError,
-    _StatsError,
 )
+
+TEST_FAILED = "không tính được kiểm định cho bảng này"
+
+
+def _reason(exc: BaseException) -> str:
+    """Short Vietnamese reason for a failed computation (no array dumps, no traceback)."""
+    if isinstance(exc, np.linalg.LinAlgError):
+        return "ma trận hiệp phương sai suy biến (bảng có ô quá ít hoặc trống)"
+    msg = getattr(exc, "message", "") or ""
+    if isinstance(exc, StatsError) and msg and "[" not in msg and len(msg) < 200:
+        return msg.rstrip(".")
+    return "số liệu của bảng không đủ để ước lượng phương sai theo thiết kế mẫu"
 
 
 def _none_if_nan(v: Any) -> float | None:
@@ -46,8 +55,25 @@ def _none_if_nan(v: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+def _values(y: pd.Series) -> np.ndarray:
+    """Object array with None for missing values (what the stats area treats as missing)."""
+    arr = y.to_numpy(dtype=object, na_value=None) if hasattr(y, "to_numpy") else np.asarray(y)
+    out = np.asarray(arr, dtype=object)
+    miss = pd.isna(pd.Series(out)).to_numpy()
+    if miss.any():
+        out = out.copy()
+        out[miss] = None
+    return out
+
+
+def _design_kw(df: pd.DataFrame) -> dict[str, str]:
+    """Design arguments for the design columns present (and complete) in df."""
+    cols = (("strata", "stratum"), ("psu", "psu"), ("weight", "weight"), ("fpc", "fpc"))
+    return {arg: col for arg, col in cols if col in df and df[col].notna().all()}
+
+
+def _failed(exc: BaseException, method: str) -> TestResult:
+    return TestResult(p_value=float("nan"), method=method, error=_reason(exc))
 
 
 class StatsEstimator:
@@ -57,45 +83,25 @@ class StatsEstimator:
 
     def __init__(self, confidence: float = 0.95) -> None:
         self.level = confidence
-        self._fallback = FallbackEstimator(confidence)
-        self._cache: dict[int, tuple[pd.DataFrame, Any]] = {}
+        self._cache: dict[int, tuple[pd.DataFrame, Design]] = {}
+        self.designs_built = 0  # how many stats Designs were built (the cache's misses)
 
-    def _design(self, df: pd.DataFrame) -> Any:
-        from khaosat.stats.design import Design
-
+    def design(self, df: pd.DataFrame) -> Design:
+        """The stats Design of a data frame's design columns, built once per frame."""
         hit = self._cache.get(id(df))
         if hit is not None and hit[0] is df:
             return hit[1]
-        kw: dict[str, Any] = {}
-        for arg, col in (
-            ("strata", "stratum"),
-            ("psu", "psu"),
-            ("weight", "weight"),
-            ("fpc", "fpc"),
-        ):
-            if col in df and df[col].notna().all():
-                kw[arg] = col
-        # "adjust": a stratum with a single PSU is centred on the grand mean instead of failing.
-        try:
-            # Kish deff against SRS with replacement: stable when weights are scaled to n.
-            design = Design(df, lonely_psu="adjust", deff="srswr", **kw)
-        except TypeError:
-            design = Design(df, lonely_psu="adjust", **kw)
+        kw = _design_kw(df)
+        # A stratum with a single PSU is centred on the grand mean instead of failing; Kish deff
+        # against SRS with replacement (stable when weights are scaled to n).
+        design = Design(
+            df[list(dict.fromkeys(kw.values()))], lonely_psu="adjust", deff="srswr", **kw
+        )
+        self.designs_built += 1
         if len(self._cache) > 8:
             self._cache.clear()
         self._cache[id(df)] = (df, design)
         return design
-
-    @staticmethod
-    def _values(y: pd.Series) -> np.ndarray:
-        return np.array([None if _missing(v) else v for v in y.tolist()], dtype=object)
-
-    @staticmethod
-    def _domain(domain: pd.Series | None, n: int) -> np.ndarray | None:
-        if domain is None:
-            return None
-        d = domain.fillna(False).astype(bool).to_numpy()
-        return np.where(d, 1, None).astype(object)
 
     def _convert(self, e: Any, count: int | None, kind: str) -> Estimate:
         value = _none_if_nan(e.value)
@@ -114,34 +120,32 @@ class StatsEstimator:
     def proportions(
         self, df: pd.DataFrame, y: pd.Series, codes: list[Any], domain: pd.Series | None = None
     ) -> list[Estimate]:
-        from khaosat.stats import estimators
-
-        raw = self._values(y)
-        answered = np.array([v is not None for v in raw])
+        """Share of each code among answered rows (in the domain); a code nobody chose is 0%."""
+        raw = _values(y)
+        answered = np.array([v is not None for v in raw], dtype=bool)
         dom = (
             domain.fillna(False).astype(bool).to_numpy()
             if domain is not None
             else np.ones(len(df), bool)
         )
-        base = int((answered & dom).sum())
+        inside = answered & dom
+        base = int(inside.sum())
+        counts = pd.Series(raw[inside]).value_counts()
         if base == 0:
             return [Estimate(value=float("nan"), n=0, count=0) for _ in codes]
         try:
-            design = self._design(df)
-            by = self._domain(domain, len(df))
-            tab = estimators.proportions(design, raw, by=by, level=self.level)
-        except _NUMERIC_FAILURES:
-            return self._fallback.proportions(df, y, codes, domain)
+            by = None if domain is None else np.where(dom, 1, None).astype(object)
+            tab = estimators.proportions(self.design(df), raw, by=by, level=self.level)
+        except STATS_FAILURES:
+            # Not estimable: no figure is shown or quoted (value NaN), the base stays known.
+            return [
+                Estimate(value=float("nan"), n=base, count=int(counts.get(c, 0))) for c in codes
+            ]
+        found = {e.category: e for e in tab.estimates if domain is None or e.domain == 1}
         out = []
         for code in codes:
-            count = int(
-                sum(1 for v, a, d in zip(raw, answered, dom, strict=True) if a and d and v == code)
-            )
-            est = None
-            for e in tab.estimates:
-                if e.category == code and (domain is None or e.domain == 1):
-                    est = e
-                    break
+            est = found.get(code)
+            count = int(counts.get(code, 0))
             if est is None:
                 # A code nobody in the domain chose: 0% with no sampling variance.
                 out.append(Estimate(value=0.0, se=0.0, ci_low=0.0, ci_high=0.0, n=base, count=0))
@@ -150,57 +154,94 @@ class StatsEstimator:
         return out
 
     def mean(self, df: pd.DataFrame, y: pd.Series, domain: pd.Series | None = None) -> Estimate:
-        from khaosat.stats import estimators
-
+        """Mean of a numeric variable among answered rows (in the domain)."""
         x = pd.to_numeric(y, errors="coerce").to_numpy(float)
+        by = None
+        if domain is not None:
+            by = np.where(domain.fillna(False).astype(bool).to_numpy(), 1, None).astype(object)
         try:
-            tab = estimators.mean(
-                self._design(df), x, by=self._domain(domain, len(df)), level=self.level
-            )
-        except _NUMERIC_FAILURES:
-            return self._fallback.mean(df, y, domain)
+            tab = estimators.mean(self.design(df), x, by=by, level=self.level)
+        except STATS_FAILURES:
+            return Estimate(value=float("nan"), n=int(np.isfinite(x).sum()), kind="mean")
         e = next((e for e in tab.estimates if domain is None or e.domain == 1), None)
         if e is None:
             return Estimate(value=float("nan"), n=0)
         return self._convert(e, None, "mean")
 
     def difference_test(self, df: pd.DataFrame, y: pd.Series, group: pd.Series) -> TestResult:
-        from khaosat.stats.compare import domain_difference
-
-        levels = sorted(group.dropna().unique().tolist(), key=str)
+        """Design-based t test of a difference of two groups' means (domains of the whole sample)."""
+        g = _values(group)
+        levels = sorted({v for v in g if v is not None}, key=str)
         if len(levels) != 2:
             return TestResult(p_value=float("nan"), method="không đủ hai nhóm")
-        data = df.assign(_kq_y=pd.to_numeric(y, errors="coerce"), _kq_g=group)
+        x = pd.to_numeric(y, errors="coerce").to_numpy(float)
+        method = "kiểm định t theo thiết kế"
         try:
-            diff = domain_difference(
-                self._design(data), "_kq_y", "_kq_g", levels[0], levels[1], level=self.level
-            )
-        except _NUMERIC_FAILURES:
-            return self._fallback.difference_test(df, y, group)
-        p = diff.p_value if diff.p_value is not None else float("nan")
+            diff = domain_difference(self.design(df), x, g, levels[0], levels[1], level=self.level)
+        except STATS_FAILURES as exc:
+            return _failed(exc, method)
+        if diff.p_value is None:
+            return TestResult(p_value=float("nan"), method=diff.note or method)
         return TestResult(
-            p_value=float(p),
+            p_value=float(diff.p_value),
             statistic=diff.value / diff.se if diff.se else None,
             df=diff.df,
-            method="kiểm định t theo thiết kế",
+            method=method,
         )
 
     def crosstab_test(self, df: pd.DataFrame, y: pd.Series, group: pd.Series) -> TestResult:
-        from khaosat.stats.crosstab import crosstab
-
-        data = df.assign(_kq_y=self._values(y), _kq_g=self._values(group))
+        """Rao–Scott F test of independence; rows with a missing y or group are out of the table."""
+        yy, g = _values(y), _values(group)
+        ok = np.array([a is not None and b is not None for a, b in zip(yy, g, strict=True)])
+        if len({str(v) for v in yy[ok]}) < 2 or len({str(v) for v in g[ok]}) < 2:
+            return TestResult(p_value=float("nan"), method="bảng không đủ hai hàng, hai cột")
+        method = "Rao–Scott (F)"
         try:
-            ct = crosstab(self._design(data), "_kq_y", "_kq_g")
-        except _NUMERIC_FAILURES:
-            return self._fallback.crosstab_test(df, y, group)
+            ct = crosstab(self.design(df), yy, g)
+            p = float(ct.p)
+        except STATS_FAILURES as exc:
+            return _failed(exc, method)
+        if not math.isfinite(p):
+            return TestResult(p_value=float("nan"), method=method, error=_reason(ValueError()))
+        return TestResult(p_value=p, statistic=float(ct.F), df=float(ct.ndf), method=method)
+
+    def wave_test(self, first: Estimate, last: Estimate) -> TestResult:
+        """Change between two independent waves (khaosat.stats.compare.wave_difference)."""
+        method = "kiểm định hai đợt độc lập (sai số theo thiết kế)"
+
+        def conv(e: Estimate) -> StatsEstimate:
+            return StatsEstimate(
+                statistic=e.kind,
+                variable="chỉ tiêu",
+                value=None if not math.isfinite(e.value) else e.value,
+                se=e.se,
+                ci_low=e.ci_low,
+                ci_high=e.ci_high,
+                df=int(e.df) if e.df is not None else 0,
+                deff=e.deff,
+                n=e.n,
+            )
+
+        try:
+            diff = wave_difference(conv(first), conv(last), level=self.level)
+        except STATS_FAILURES as exc:
+            return _failed(exc, method)
+        if diff.p_value is None:
+            return TestResult(p_value=float("nan"), method=diff.note or method)
         return TestResult(
-            p_value=float(ct.p), statistic=float(ct.F), df=float(ct.ndf), method="Rao–Scott (F)"
+            p_value=float(diff.p_value),
+            statistic=diff.value / diff.se if diff.se else None,
+            df=diff.df,
+            method=method,
         )
 
     def drivers(
         self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series]
     ) -> list[Driver]:
-        """Survey-weighted logistic regression of y on all predictors at once (odds ratios)."""
+        """Survey-weighted logistic regression of y on all predictors at once (odds ratios).
+
+        When the joint model cannot be fitted (too few complete answers, no convergence), each
+        item is taken alone: odds ratio from the two domain shares, design-based t test."""
         from khaosat.stats.drivers import logistic
 
         names = {f"_kq_x{i}": label for i, label in enumerate(predictors)}
@@ -209,18 +250,42 @@ class StatsEstimator:
             data[col] = pd.to_numeric(predictors[label], errors="coerce")
         ok = data[["_kq_y", *names]].notna().all(axis=1)
         if int(ok.sum()) < 20 * max(1, len(names)) // 2:
-            return self._fallback.drivers(df, y, predictors)
+            return self._bivariate_drivers(df, y, predictors)
         sub = data[ok]
         try:
-            res = logistic(self._design(sub), "_kq_y", list(names), level=self.level)
-        except _NUMERIC_FAILURES:
-            return self._fallback.drivers(df, y, predictors)
+            design = Design(sub, lonely_psu="adjust", **_design_kw(sub))
+            res = logistic(design, "_kq_y", list(names), level=self.level)
+        except STATS_FAILURES:
+            return self._bivariate_drivers(df, y, predictors)
         if not res.converged:
-            return self._fallback.drivers(df, y, predictors)
-        out = []
-        for t in res.terms:
-            if t.variable in names:
-                out.append(Driver(names[t.variable], float(t.odds_ratio), float(t.p_value), "OR"))
+            return self._bivariate_drivers(df, y, predictors)
+        return [
+            Driver(names[t.variable], float(t.odds_ratio), float(t.p_value), "OR")
+            for t in res.terms
+            if t.variable in names
+        ]
+
+    def _bivariate_drivers(
+        self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series], min_n: int = 20
+    ) -> list[Driver]:
+        out: list[Driver] = []
+        yy = pd.to_numeric(y, errors="coerce")
+        for label, x in predictors.items():
+            xx = pd.to_numeric(x, errors="coerce")
+            ok = xx.notna() & yy.notna()
+            if int(ok.sum()) < min_n:
+                continue
+            yo = yy.where(ok)
+            p1 = self.proportions(df, yo, [1], domain=(xx == 1) & ok)[0].value
+            p0 = self.proportions(df, yo, [1], domain=(xx == 0) & ok)[0].value
+            if not (0 < p0 < 1 and 0 < p1 < 1):
+                continue
+            test = self.difference_test(df, yo, xx.where(ok))
+            if test.failed:
+                continue
+            out.append(
+                Driver(label, (p1 / (1 - p1)) / (p0 / (1 - p0)), test.p_value, "OR hai biến")
+            )
         return out
 
     def projection(self, waves: list[tuple[str, pd.DataFrame, pd.Series]]) -> Estimate | None:
@@ -230,11 +295,12 @@ class StatsEstimator:
         if len(waves) < 3:
             return None
         designs = {}
-        for label, df, y in waves:
-            designs[label] = self._design(df.assign(_kq_ind=pd.to_numeric(y, errors="coerce")))
         try:
+            for label, df, y in waves:
+                data = df.assign(_kq_ind=pd.to_numeric(y, errors="coerce"))
+                designs[label] = Design(data, lonely_psu="adjust", deff="srswr", **_design_kw(data))
             tr = trend(designs, "_kq_ind", category=1.0, level=self.level)
-        except _NUMERIC_FAILURES:
+        except STATS_FAILURES:
             return None
         p = tr.projection
         if p is None:

@@ -160,10 +160,14 @@ def frequency_table(
         total_col=0 if (by is not None and include_total) else None,
     )
     if by is not None:
-        sub = df[df[by].isin([lv for lv, _ in by_levels or []])]
-        yy = _as_codes(sub[info.name]) if info.kind != "multiple" else None
-        if yy is not None:
-            table.test = estimator.crosstab_test(sub, yy, sub[by])
+        if info.kind != "multiple" and info.name in df:
+            # A domain test on the whole sample's design: rows outside the levels are out.
+            grp = df[by].where(df[by].isin([lv for lv, _ in by_levels or []]))
+            table.test = estimator.crosstab_test(df, _as_codes(df[info.name]), grp)
+            if table.test.failed:
+                table.notes.append(
+                    f"Không tính được kiểm định Rao–Scott cho bảng này ({table.test.error})."
+                )
     return table
 
 

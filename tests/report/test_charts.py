@@ -110,10 +110,8 @@ def test_dashboard_data_is_json_with_suppressed_cells(questionnaire):
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium chưa cài")
-def test_the_dashboard_renders_chart_specs_in_the_browser(tmp_path):
+def test_the_dashboard_renders_chart_specs_in_the_browser(browser):
     import html
-
-    from playwright.sync_api import sync_playwright
 
     t = suppress_table(scale_table([3, 40, 100, 200, 100, 40]), 10)
     specs = [
@@ -125,31 +123,18 @@ def test_the_dashboard_renders_chart_specs_in_the_browser(tmp_path):
     divs = "".join(
         f'<div class="c" data-khaosat-chart="{html.escape(json.dumps(s))}"></div>' for s in specs
     )
-    page_file = tmp_path / "c.html"
-    page_file.write_text(
-        f"<html><body>{divs}<script src='{JS.as_uri()}'></script></body></html>", "utf-8"
-    )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--allow-file-access-from-files",
-            ],
-        )
-        page = browser.new_page()
-        page.goto(page_file.as_uri())
+    page = browser.new_page()  # the session's Chromium (tests/conftest.py)
+    try:
+        page.set_content(f"<html><body>{divs}</body></html>")
+        page.add_script_tag(path=str(JS))
+        page.evaluate("KhaosatCharts.renderAll(document)")
         page.wait_for_selector("div.c svg")
         rects = page.eval_on_selector_all(
             "div.c", "els => els.map(e => e.querySelectorAll('svg rect').length)"
         )
         text = page.inner_text("body")
-        browser.close()
+    finally:
+        page.close()
     shown = [v for v in specs[0]["values"][0] if v is not None]
     assert rects[0] == len(shown)
     assert rects[1] == 5 + 5  # five segments and five legend keys

@@ -1,0 +1,85 @@
+"""Numbers come only from khaosat.stats (through the adapter); failures are stated, not replaced."""
+
+import math
+
+import numpy as np
+import pytest
+
+from khaosat.report import backend, stats_adapter
+from khaosat.report.builder import _binary, build_report
+from khaosat.stats.compare import wave_difference
+from khaosat.stats.design import Design
+
+from .conftest import make_data, make_questionnaire
+
+NO_CHARTS = {"chart": {"enabled": False}}
+
+
+def test_there_is_no_estimator_besides_the_stats_area():
+    assert not hasattr(backend, "FallbackEstimator")
+    assert isinstance(backend.get_estimator(), stats_adapter.StatsEstimator)
+
+
+def test_one_stats_design_serves_the_whole_report(monkeypatch):
+    built_designs = []
+    real = stats_adapter.Design.__init__
+
+    def counting(self, data, *a, **kw):
+        built_designs.append(len(data))
+        real(self, data, *a, **kw)
+
+    monkeypatch.setattr(stats_adapter.Design, "__init__", counting)
+    df = make_data(n=300, seed=2)
+    build_report(make_questionnaire(), df, settings=NO_CHARTS)
+    # One for the data frame; at most one more for the key-driver model's complete cases.
+    assert len(built_designs) <= 2
+    assert built_designs[0] == len(df)
+
+
+def test_a_crosstab_the_stats_area_cannot_compute_is_reported_as_such(monkeypatch):
+    def singular(*a, **kw):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(stats_adapter, "crosstab", singular)
+    monkeypatch.setattr(stats_adapter, "domain_difference", singular)
+    built = build_report(make_questionnaire(), make_data(n=300, seed=2), settings=NO_CHARTS)
+    paragraphs = [b.text for b in built.doc.blocks if b.kind == "paragraph"]
+    notes = [b.text for b in built.doc.blocks if b.kind == "note"]
+    comparisons = [p for p in paragraphs if p.startswith("Tỷ lệ") and " theo " in p]
+    assert comparisons
+    for p in comparisons:
+        assert "không tính được kiểm định thống kê cho bảng này" in p
+        assert "có ý nghĩa thống kê (p" not in p
+    assert any(n.startswith("Không tính được kiểm định khác biệt theo") for n in notes)
+    sheets = dict(built.workbook_sheets())
+    by_group = [t for t in sheets["B3"] if t.group_variable is not None]
+    assert by_group and all(t.test.failed for t in by_group)
+    assert all(any("Không tính được kiểm định Rao–Scott" in n for n in t.notes) for t in by_group)
+
+
+def test_a_group_comparison_is_a_domain_test_on_the_whole_design():
+    df = make_data(n=400, seed=4)
+    est = backend.get_estimator()
+    y = _binary(df, "b3", (4, 5))
+    grp = df["a6"].where(df["a6"].isin([1, 2]))
+    got = est.difference_test(df, y, grp)
+    from khaosat.stats.compare import domain_difference
+
+    design = Design(df, strata="stratum", psu="psu", weight="weight", lonely_psu="adjust")
+    ref = domain_difference(design, y.to_numpy(float), grp.to_numpy(object), 1, 2)
+    assert got.p_value == pytest.approx(ref.p_value)
+
+
+def test_wave_changes_use_the_stats_wave_difference():
+    est = backend.get_estimator()
+    a_df, b_df = make_data(n=300, seed=1), make_data(n=300, seed=9)
+    a = est.proportions(a_df, _binary(a_df, "b3", (4, 5)), [1])[0]
+    b = est.proportions(b_df, _binary(b_df, "b3", (4, 5)), [1])[0]
+    got = est.wave_test(a, b)
+    from khaosat.stats.results import Estimate as S
+
+    def conv(e):
+        return S("proportion", "x", e.value, e.se, e.ci_low, e.ci_high, int(e.df), e.deff, e.n)
+
+    ref = wave_difference(conv(a), conv(b))
+    assert math.isfinite(got.p_value) and got.p_value == pytest.approx(ref.p_value)
