@@ -23,28 +23,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        pg = browser.new_page()
-        pg.set_content(
-            "<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>"
-        )
-        pg.add_script_tag(path=str(JS_PATH))
-        yield pg
-        browser.close()
+def page(browser):
+    """A page of the session's Chromium (tests/conftest.py) with xlsexpr.js loaded."""
+    pg = browser.new_page()
+    pg.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
+    pg.add_script_tag(path=str(JS_PATH))
+    yield pg
+    pg.close()
 
 
 def test_every_case_of_the_table_in_the_browser(page):

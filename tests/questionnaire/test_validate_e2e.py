@@ -126,27 +126,13 @@ def test_walk_agrees_under_node(form):
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
-def test_walk_agrees_in_the_browser():
-    from playwright.sync_api import sync_playwright
-
+def test_walk_agrees_in_the_browser(browser):
     logic, answers = _cases()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page()
-            page.set_content("<!doctype html><html><head><meta charset='utf-8'></head></html>")
-            page.add_script_tag(path=str(JS_PATH))
-            got = page.evaluate(JS_WALK, [logic_json(logic), answers, TODAY])
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.set_content("<!doctype html><html><head><meta charset='utf-8'></head></html>")
+        page.add_script_tag(path=str(JS_PATH))
+        got = page.evaluate(JS_WALK, [logic_json(logic), answers, TODAY])
+    finally:
+        page.close()
     assert _normal(got) == _normal(_python(logic, answers))
