@@ -1,0 +1,190 @@
+"""Background jobs of the paper area: print a unit's batch PDF, read an upload of scans."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from khaosat.paper import PaperError, ScanError, ScanPage, load_scan_bytes, print_forms, read_pages
+from khaosat.web.capture import door
+from khaosat.web.core.jobs import JobError, job
+from khaosat.web.core.models import Response
+from khaosat.web.paper import services as S
+from khaosat.web.paper.models import PaperForm, PaperPage, ScanBatch
+
+DPI = 200
+
+
+@job("paper.print")
+def print_batch(j, progress):
+    unit = j.unit
+    count, start = int(j.params["count"]), int(j.params["start"])
+    version = door.current_version(j.survey)
+    if version is None or not version.definition:
+        raise JobError("Khảo sát chưa có bảng hỏi: nạp bảng hỏi (XLSForm) trước khi in phiếu.")
+    progress(0, 1, f"Đang in {count} phiếu cho đơn vị {unit.code}")
+    out = S.prints_dir() / f"{j.pk}.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        res = print_forms(S.layout_for(version), unit.code, count, out, start, unit.name)
+    except PaperError as exc:
+        raise JobError(exc.message) from exc
+    issued = S.record_printed(unit, start, count, j.created_by)
+    progress(1, 1, "")
+    return {
+        "file": str(out),
+        "filename": f"phieu-{unit.code}-{res.serials[0][-4:]}-{res.serials[-1][-4:]}.pdf",
+        "first": res.serials[0],
+        "last": res.serials[-1],
+        "count": count,
+        "issued": issued,
+        "version": version.version,
+    }
+
+
+def _check_files(files: list[dict]) -> tuple[list[tuple[dict, int]], list[dict]]:
+    """Open every file once (cheaply) so a bad file is refused whole before any page is read."""
+    good, problems = [], []
+    for f in files:
+        data = Path(f["path"]).read_bytes()
+        try:
+            n = len(load_scan_bytes(data, f["name"], dpi=10))
+        except ScanError as exc:
+            problems.append({"source": f["name"], "kind": "bad_file", "message": exc.message})
+            continue
+        if n == 0:
+            problems.append(
+                {
+                    "source": f["name"],
+                    "kind": "bad_file",
+                    "message": f"Tệp «{f['name']}» không có trang nào.",
+                }
+            )
+            continue
+        good.append((f, n))
+    return good, problems
+
+
+def _pages(good: list[tuple[dict, int]], progress) -> Iterator[ScanPage]:
+    """Pages one at a time (a batch of hundreds of pages never sits in memory at once)."""
+    total = sum(n for _, n in good)
+    done = 0
+    for f, _n in good:
+        data = Path(f["path"]).read_bytes()
+        if data[:5] == b"%PDF-":
+            import pypdfium2 as pdfium
+
+            from khaosat.paper.synth import render_pdf
+
+            count = len(pdfium.PdfDocument(data))
+            for i in range(count):
+                img = render_pdf(data, DPI, [i])[0]
+                yield ScanPage(img, f"{f['name']}, trang {i + 1}")
+                done += 1
+                progress(done, total, f"Đang đọc trang {done}/{total}")
+        else:
+            for page in load_scan_bytes(data, f["name"], DPI):
+                yield page
+                done += 1
+                progress(done, total, f"Đang đọc trang {done}/{total}")
+
+
+@job("paper.scan")
+def read_batch(j, progress):
+    batch = ScanBatch.objects.get(job=j)
+    survey, user = j.survey, j.created_by
+    version = door.current_version(survey)
+    if version is None or not version.definition:
+        raise JobError("Khảo sát chưa có bảng hỏi: nạp bảng hỏi (XLSForm) trước khi đọc phiếu.")
+    layout = S.layout_for(version)
+    try:
+        good, problems = _check_files(batch.files)
+        total = sum(n for _, n in good)
+        progress(0, total, "Đang đọc các trang")
+        result = read_pages(_pages(good, progress), layout, keep_pages=True)
+        problems += [
+            {"source": u.source, "kind": u.kind, "message": u.reason} for u in result.unreadable
+        ]
+        stored = queued = 0
+        for form in result.forms:
+            outcome, message = _take_form(batch, form, layout, user, version)
+            if message:
+                problems.append({"source": form.serial, "kind": outcome, "message": message})
+            stored += outcome == "stored"
+            queued += outcome == "review"
+    finally:
+        if batch.files:  # the uploads were only a hand-over to this job
+            shutil.rmtree(Path(batch.files[0]["path"]).parent, ignore_errors=True)
+    batch.problems = problems
+    batch.save(update_fields=["problems"])
+    return {
+        "pages": total,
+        "forms": len(result.forms),
+        "stored": stored,
+        "review": queued,
+        "problems": len(problems),
+    }
+
+
+def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
+    """Store a form through the door, or queue it for review. -> (outcome, message)."""
+    survey = batch.survey
+    unit, why = S.unit_for_form(survey, form, user)
+    if unit is None:
+        return "refused", why
+    pending = PaperForm.objects.filter(
+        survey=survey, serial=form.serial, status=PaperForm.Status.REVIEW
+    ).first()
+    if pending is not None:
+        return "refused", (
+            f"Phiếu {form.serial} đã có trong hàng chờ xem lại (lô #{pending.batch_id}); bản quét "
+            "này bị bỏ qua. Xem lại bản đang chờ trước, rồi tải lại nếu cần."
+        )
+    pages = S.store_pages(form)
+    items = S.review_items(form, layout)
+    base = {
+        "batch": batch,
+        "survey": survey,
+        "unit": unit,
+        "serial": form.serial,
+        "answers": form.answers,
+        "metadata": form.metadata(),
+    }
+
+    def save_form(status, **kw) -> PaperForm:
+        pf = PaperForm.objects.create(**base, status=status, **kw)
+        PaperPage.objects.bulk_create(
+            PaperPage(form=pf, page=p["page"], sha256=p["sha256"], source=p["source"])
+            for p in pages
+        )
+        return pf
+
+    if items:
+        save_form(PaperForm.Status.REVIEW, items=items)
+        return "review", ""
+    meta = S.door_metadata(survey, pages, batch=batch.pk, review=[])
+    try:
+        res = door.submit(
+            survey=survey,
+            source=Response.Source.PAPER,
+            serial=form.serial,
+            unit=unit,
+            answers=form.answers,
+            user=user,
+            questionnaire=version,
+            metadata=meta,
+            on_stored=lambda r: save_form(PaperForm.Status.STORED, response=r.response),
+        )
+    except door.InvalidAnswers as exc:
+        items = S.problem_items(form, layout, exc.problems)
+        save_form(PaperForm.Status.REVIEW, items=items, note=exc.message)
+        return "review", ""
+    except door.DoorError as exc:
+        return "refused", f"Phiếu {form.serial}: {exc.message}"
+    if not res.created and not res.changed:
+        return (
+            "stored",
+            f"Phiếu {form.serial} đã có trong hệ thống với cùng câu trả lời; không lưu thêm.",
+        )
+    return "stored", ""

@@ -1,0 +1,160 @@
+"""Reading an uploaded batch of scans: forms without review items go through capture's door
+as paper responses with their page hashes; uncertain ones wait for a person; a bad file is
+reported whole and nothing of it is stored; another unit's forms are refused."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from khaosat.paper import print_forms
+from khaosat.paper.synth import Faults, answer_sets, fill_form, render_pdf, scan
+from khaosat.questionnaire.model import Questionnaire
+from khaosat.web.capture.door import current_version
+from khaosat.web.capture.models import Submission
+from khaosat.web.core import jobs
+from khaosat.web.core.models import Response
+from khaosat.web.paper import services as S
+from khaosat.web.paper.models import PaperForm, ScanBatch
+
+DPI = 150
+FAINT = ("a1", 1)  # a light touch in A1's first box: the reader must not guess
+
+
+def scanned_pdf(
+    survey, unit: str, count: int, start: int = 1, faint: tuple[int, ...] = (), seed: int = 5
+):
+    """A PDF of `count` filled and scanned forms (no cover); forms in `faint` carry a light mark.
+
+    Returns (pdf bytes, [answers per form]) — the answers marked on paper.
+    """
+    version = current_version(survey)
+    layout = S.layout_for(version)
+    buf = io.BytesIO()
+    print_forms(layout, unit, count, buf, start)
+    clean = render_pdf(buf.getvalue(), DPI)[2:]  # the cover sheet and its back are not filled
+    rng = np.random.default_rng(seed)
+    answers = answer_sets(layout, count, seed, Questionnaire.from_dict(version.definition))
+    from PIL import Image
+
+    images = []
+    n = layout.page_count
+    for k in range(count):
+        a = dict(answers[k])
+        overrides = {}
+        if k in faint:
+            a["a1"] = 2  # A1 is always asked; its box 1 gets the faint touch
+            overrides = {FAINT: "faint"}
+        answers[k] = a
+        filled = fill_form(
+            clean[k * n : (k + 1) * n],
+            layout,
+            a,
+            DPI,
+            rng,
+            styles=("cross", "tick"),
+            correction_rate=0.0,
+            overrides=overrides,
+            write=False,
+        )
+        for img in filled.images:
+            images.append(Image.fromarray(scan(img, Faults(dpi=DPI, noise=2.0), rng)))
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
+    return out.getvalue(), answers
+
+
+def upload(client, survey, files):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    payload = [SimpleUploadedFile(name, data) for name, data in files]
+    r = client.post(reverse("paper_upload", args=[survey.code]), {"files": payload})
+    assert r.status_code == 302, r.content[:500]
+    batch = ScanBatch.objects.latest("id")
+    job = jobs.run(batch.job_id)
+    batch.refresh_from_db()
+    return batch, job
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_it_stores_clear_forms_and_queues_the_uncertain_one(survey, users, login, data_dir):
+    good, answers = scanned_pdf(survey, "P01", 3, faint=(1,))
+    other, _ = scanned_pdf(survey, "P01", 1, start=7, seed=9)
+    truncated = other[: len(other) // 2]
+    client = login(users["coord_a"])
+    batch, job = upload(client, survey, [("lo-1.pdf", good), ("lo-2.pdf", truncated)])
+
+    assert job.status == "done", job.message
+    # the truncated file is reported by name and nothing of it is stored
+    assert any(p["source"] == "lo-2.pdf" and "cắt cụt" in p["message"] for p in batch.problems), (
+        batch.problems
+    )
+    assert not Response.objects.filter(serial="P01-0007").exists()
+    assert not PaperForm.objects.filter(serial="P01-0007").exists()
+
+    stored = Response.objects.filter(source=Response.Source.PAPER).order_by("serial")
+    assert [r.serial for r in stored] == ["P01-0001", "P01-0003"]
+    for r in stored:
+        k = int(r.serial[-4:]) - 1
+        # every mark made on paper is in the stored answers, as codes
+        assert {v: r.answers.get(v) for v in answers[k]} == answers[k]
+        sub = Submission.objects.get(response=r)
+        pages = sub.metadata["pages"]
+        assert [p["page"] for p in pages] == [1, 2, 3, 4]
+        for p in pages:
+            path = S.blob_path(p["sha256"], "jpg")
+            assert path.is_file()
+            assert p["url"].endswith(f"/paper/pages/{p['sha256']}.jpg")
+            assert client.get(p["url"]).status_code == 200
+
+    waiting = PaperForm.objects.get(status=PaperForm.Status.REVIEW)
+    assert waiting.serial == "P01-0002"
+    assert not Response.objects.filter(serial="P01-0002").exists()
+    item = next(i for i in waiting.items if i["variable"] == "a1")
+    assert item["kind"] == "uncertain"
+    assert item["proposal"] == [2]  # the clear mark is offered; the faint one is not taken
+    assert client.get(reverse("paper_crop", args=[survey.code, waiting.pk, 0])).status_code == 200
+
+
+def test_review_decision_goes_through_the_door(survey, users, login, data_dir):
+    good, answers = scanned_pdf(survey, "P01", 1, faint=(0,))
+    client = login(users["keyer_a"])
+    upload(client, survey, [("lo.pdf", good)])
+    form = PaperForm.objects.get()
+    url = reverse("paper_form", args=[survey.code, form.pk])
+    assert client.get(url).status_code == 200
+    # nothing decided: refused with a message naming the question
+    r = client.post(url, {})
+    assert "A1" in r.content.decode() and not Response.objects.exists()
+    data = {f"d{k}": "" for k in range(len(form.items))}
+    for k, it in enumerate(form.items):
+        data[f"d{k}"] = "2" if it["variable"] == "a1" else "-"
+    r = client.post(url, data)
+    assert r.status_code == 302
+    resp = Response.objects.get(serial="P01-0001")
+    assert resp.source == Response.Source.PAPER and resp.answers["a1"] == 2
+    form.refresh_from_db()
+    assert form.status == PaperForm.Status.STORED and form.response == resp
+    meta = Submission.objects.get(response=resp).metadata
+    assert {"variable": "a1", "kind": "uncertain", "value": 2} in meta["review"]
+    assert len(meta["pages"]) == 4
+
+
+def test_a_coordinator_cannot_store_another_units_forms(survey, users, login, data_dir):
+    good, _ = scanned_pdf(survey, "P01", 1)
+    client = login(users["coord_b"])
+    batch, job = upload(client, survey, [("lo.pdf", good)])
+    assert job.status == "done"
+    assert any("không thuộc các đơn vị của bạn" in p["message"] for p in batch.problems)
+    assert not Response.objects.exists() and not PaperForm.objects.exists()
+    # and unit A's coordinator does not see coord_b's batch
+    other = login(users["coord_a"])
+    assert other.get(reverse("paper_batch", args=[survey.code, batch.pk])).status_code == 404
