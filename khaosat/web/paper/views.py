@@ -9,9 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -79,10 +78,11 @@ def home(request, code):
 
 
 @requires("responses.review")
-@require_POST
 def print_batch(request, code, unit_code):
     survey = get_survey(request.user, code)
-    unit = get_unit(request.user, survey, unit_code)
+    unit = get_unit(request.user, survey, unit_code)  # another unit's: 404 before anything
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     count = _int(request.POST.get("count"))
     start = _int(request.POST.get("start"), S.next_start(unit)) or S.next_start(unit)
     if count is None or not 1 <= count <= MAX_PRINT:
@@ -322,7 +322,3 @@ def page_image(request, code, sha):
     if not ok or not path.exists():
         raise Http404()
     return FileResponse(open(path, "rb"), content_type="image/jpeg")
-
-
-def page_link(survey, sha: str) -> str:
-    return reverse("paper_page", args=[survey.code, sha])
