@@ -174,6 +174,62 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width)) or text
 
 
+TITLE_PT = 10
+LABEL_PT = 9
+NOTE_PT = 7
+LEGEND_PT = 7
+
+
+@lru_cache(maxsize=1)
+def _measurer() -> Any:
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(10, 10, 100)
+
+
+@lru_cache(maxsize=8192)
+def _text_width_in(text: str, family: str, size: float, bold: bool) -> float:
+    """Width in inches of one line of text as the Agg renderer lays it out (with 3% to spare)."""
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=family, size=size, weight="bold" if bold else "normal")
+    w, _h, _d = _measurer().get_text_width_height_descent(text, prop, ismath=False)
+    return 1.03 * w / 100.0
+
+
+def fit_wrap(text: str, max_in: float, family: str, size: float, bold: bool = False) -> str:
+    """Wrap text at word boundaries so that every line is at most max_in inches wide.
+
+    A single word longer than the line is broken inside the word (never clipped)."""
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        words = para.split()
+        if not words:
+            lines.append("")
+            continue
+        line = ""
+        for word in words:
+            trial = f"{line} {word}" if line else word
+            if _text_width_in(trial, family, size, bold) <= max_in:
+                line = trial
+                continue
+            if line:
+                lines.append(line)
+            # A word wider than the line on its own: split it by characters.
+            line = ""
+            for ch in word:
+                if line and _text_width_in(line + ch, family, size, bold) > max_in:
+                    lines.append(line)
+                    line = ""
+                line += ch
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _max_width_in(text: str, family: str, size: float, bold: bool = False) -> float:
+    return max((_text_width_in(t, family, size, bold) for t in text.split("\n")), default=0.0)
+
+
 def render_png(spec: dict[str, Any], dpi: int = 200, width_in: float = 6.3) -> bytes:
     """Draw a chart spec to PNG bytes (deterministic: no timestamps or version in the file)."""
     key = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
@@ -182,10 +238,20 @@ def render_png(spec: dict[str, Any], dpi: int = 200, width_in: float = 6.3) -> b
 
 @lru_cache(maxsize=256)
 def _render_cached(key: str, dpi: int, width_in: float) -> bytes:
-    return _render(json.loads(key), dpi, width_in)
+    import matplotlib.pyplot as plt
+
+    fig = build_figure(json.loads(key), width_in)
+    buf = io.BytesIO()
+    # Flat colours compress well even at a low zlib level, which is several times faster.
+    fig.savefig(
+        buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3}
+    )
+    plt.close(fig)
+    return buf.getvalue()
 
 
-def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
+def build_figure(spec: dict[str, Any], width_in: float = 6.3) -> Any:
+    """The matplotlib Figure of a chart spec (Agg); every text is wrapped to fit the figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -195,40 +261,66 @@ def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
     texts += list(spec.get("series", [])) + list(spec.get("notes", []))
     family = _family_for([str(t) for t in texts])
     kind = spec["type"]
-    cats = [str(c) for c in spec["categories"]]
+    if kind not in ("bar", "grouped", "diverging"):
+        raise ValueError(f"unknown chart type {kind!r}")
     series = [str(s) for s in spec["series"]]
-    rows = len(series) if kind == "diverging" else len(cats)
+    margin_in = 0.1  # left and right of the title and the notes
+    usable = width_in - 2 * margin_in
+    title = fit_wrap(str(spec.get("title", "")), usable, family, TITLE_PT, bold=True)
+    notes = "\n".join(fit_wrap(str(n), usable, family, NOTE_PT) for n in spec.get("notes", []))
+    # Axis labels (categories, or items of a diverging chart) get at most 40% of the width.
+    label_max = 0.4 * width_in
+    ylabels_raw = series if kind == "diverging" else [str(c) for c in spec["categories"]]
+    ylabels = [fit_wrap(t, label_max, family, LABEL_PT) for t in ylabels_raw]
+    rows = len(ylabels)
     per = 0.32 if kind != "grouped" else 0.22 * max(1, len(series)) + 0.1
-    height = min(11.0, 1.5 + per * max(rows, 1) + 0.22 * len(spec.get("notes", [])))
-    if kind == "diverging":
-        height += 0.4
+    n_title = title.count("\n") + 1
+    n_notes = notes.count("\n") + 1 if notes else 0
+    legend_labels = (
+        [str(c) for c in spec["categories"]]
+        if kind == "diverging"
+        else series
+        if kind == "grouped"
+        else []
+    )
+    ncol, legend_rows = _legend_layout(legend_labels, usable, family)
+    title_in = 0.12 + 0.19 * n_title
+    legend_in = 0.2 * legend_rows + (0.08 if legend_rows else 0.0)
+    top_in = title_in + legend_in + 0.12
+    bottom_in = 0.42 + 0.135 * n_notes
+    # Rows are evenly spaced: each must hold the label with the most lines.
+    max_lines = max((t.count("\n") + 1 for t in ylabels), default=1)
+    body_in = max(rows, 1) * max(per, 0.16 * max_lines + 0.1)
+    height = min(14.0, top_in + body_in + bottom_in)
     with plt.rc_context(
         {
             "font.family": family,
-            "font.size": 9,
+            "font.size": LABEL_PT,
             "svg.hashsalt": "khaosat",
             "axes.unicode_minus": False,
         }
     ):
-        # About 11 characters per inch of bold 10 pt text.
-        title = _wrap(str(spec.get("title", "")), max(40, int(width_in * 11)))
-        height += 0.18 * title.count("\n")
         fig, ax = plt.subplots(figsize=(width_in, height))
+        cats = [str(c) for c in spec["categories"]]
         if kind == "bar":
-            _draw_bar(ax, cats, spec["values"][0])
+            _draw_bar(ax, cats, ylabels, spec["values"][0])
         elif kind == "grouped":
-            _draw_grouped(ax, cats, series, spec["values"])
-        elif kind == "diverging":
-            _draw_diverging(
-                ax, cats, series, spec["values"], spec.get("negative", 2), spec.get("neutral")
-            )
+            _draw_grouped(ax, cats, ylabels, series, spec["values"])
         else:
-            raise ValueError(f"unknown chart type {kind!r}")
+            _draw_diverging(
+                ax,
+                cats,
+                series,
+                ylabels,
+                spec["values"],
+                spec.get("negative", 2),
+                spec.get("neutral"),
+            )
         fig.text(
-            0.015,
+            margin_in / width_in,
             1 - 0.1 / height,
             title,
-            fontsize=10,
+            fontsize=TITLE_PT,
             fontweight="bold",
             va="top",
             ha="left",
@@ -240,43 +332,56 @@ def _render(spec: dict[str, Any], dpi: int, width_in: float) -> bytes:
                 handles,
                 labels,
                 loc="upper center",
-                bbox_to_anchor=(0.5, 1 - 0.36 / height),
-                ncol=min(5, len(labels)),
-                fontsize=7,
+                bbox_to_anchor=(0.5, 1 - title_in / height),
+                ncol=ncol,
+                fontsize=LEGEND_PT,
                 frameon=False,
                 columnspacing=0.8,
                 handlelength=1.2,
             )
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        notes = "\n".join(_wrap(str(n), 110) for n in spec.get("notes", []))
-        # Fixed margins (in inches) instead of tight_layout, which costs a full extra draw.
-        ylabels = series if kind == "diverging" else cats
-        longest = max((min(len(t), 38 if kind != "diverging" else 34) for t in ylabels), default=10)
-        left_in = 0.35 + 0.068 * longest
-        n_notes = notes.count("\n") + 1 if notes else 0
-        top_in = 0.45 + (0.3 if kind in ("diverging", "grouped") else 0.0)
-        top_in += 0.18 * title.count("\n")
-        bottom_in = 0.45 + 0.14 * n_notes
+        # Fixed margins (in inches, from measured label widths) instead of tight_layout, which
+        # costs a full extra draw.
+        longest = max((_max_width_in(t, family, LABEL_PT) for t in ylabels), default=0.5)
+        left_in = 0.2 + longest
         fig.subplots_adjust(
             left=min(0.5, left_in / width_in),
-            right=0.95,
+            right=1 - 0.45 / width_in,
             top=1 - top_in / height,
-            bottom=min(0.6, bottom_in / height),
+            bottom=bottom_in / height,
         )
         if notes:
-            fig.text(0.01, 0.01, notes, fontsize=7, va="bottom", ha="left", color="#444444")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-        plt.close(fig)
-    return buf.getvalue()
+            fig.text(
+                margin_in / width_in,
+                0.04 / height,
+                notes,
+                fontsize=NOTE_PT,
+                va="bottom",
+                ha="left",
+                color="#444444",
+            )
+    return fig
+
+
+def _legend_layout(labels: list[str], usable_in: float, family: str) -> tuple[int, int]:
+    """(columns, rows) of a legend whose columns all fit across usable_in inches."""
+    if not labels:
+        return 1, 0
+    widths = [_text_width_in(lab, family, LEGEND_PT, False) + 0.45 for lab in labels]
+    for ncol in range(min(5, len(labels)), 0, -1):
+        rows = -(-len(labels) // ncol)
+        cols = [max(widths[c::ncol]) for c in range(ncol)]
+        if sum(cols) <= usable_in:
+            return ncol, rows
+    return 1, len(labels)
 
 
 def _pct_label(v: float) -> str:
     return vn.fmt_num(v, 1) + "%"
 
 
-def _draw_bar(ax: Any, cats: list[str], values: list[float | None]) -> None:
+def _draw_bar(ax: Any, cats: list[str], ylabels: list[str], values: list[float | None]) -> None:
     ys = list(range(len(cats)))[::-1]
     for y, v in zip(ys, values, strict=True):
         if v is None:
@@ -284,7 +389,7 @@ def _draw_bar(ax: Any, cats: list[str], values: list[float | None]) -> None:
             continue
         ax.barh(y, v, color=PALETTE[0], height=0.6)
         ax.text(v + 0.8, y, _pct_label(v), va="center", ha="left", fontsize=8)
-    ax.set_yticks(ys, [_wrap(c, 38) for c in cats])
+    ax.set_yticks(ys, ylabels)
     ax.set_ylim(-0.6, len(cats) - 0.4)
     top = max([v for v in values if v is not None] or [1.0])
     ax.set_xlim(0, min(100.0, top * 1.18 + 2) if top < 85 else 110)
@@ -292,7 +397,11 @@ def _draw_bar(ax: Any, cats: list[str], values: list[float | None]) -> None:
 
 
 def _draw_grouped(
-    ax: Any, cats: list[str], series: list[str], values: list[list[float | None]]
+    ax: Any,
+    cats: list[str],
+    ylabels: list[str],
+    series: list[str],
+    values: list[list[float | None]],
 ) -> None:
     k = max(1, len(series))
     h = 0.8 / k
@@ -311,7 +420,7 @@ def _draw_grouped(
                 label=name if y == ys[0] else None,
             )
             ax.text(v + 0.8, yy, _pct_label(v), va="center", fontsize=7)
-    ax.set_yticks(ys, [_wrap(c, 38) for c in cats])
+    ax.set_yticks(ys, ylabels)
     ax.set_ylim(-0.6, len(cats) - 0.4)
     top = max([v for row in values for v in row if v is not None] or [1.0])
     ax.set_xlim(0, min(110.0, top * 1.2 + 2))
@@ -322,6 +431,7 @@ def _draw_diverging(
     ax: Any,
     cats: list[str],
     series: list[str],
+    ylabels: list[str],
     values: list[list[float]],
     negative: int,
     neutral: int | None,
@@ -338,7 +448,7 @@ def _draw_diverging(
                 ax.text(left + v / 2, y, vn.fmt_num(v, 0), ha="center", va="center", fontsize=7)
             left += v
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(ys, [_wrap(s, 34) for s in series])
+    ax.set_yticks(ys, ylabels)
     ax.set_xlim(-100, 100)
     ax.xaxis.set_major_formatter(_pct_formatter(absolute=True))
     if not series:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from khaosat.report.backend import Estimator
@@ -173,6 +174,13 @@ def frequency_table(
 
 def _as_codes(y: pd.Series) -> pd.Series:
     """Integer-like floats (1.0 from CSV) back to int codes; other values untouched."""
+    if pd.api.types.is_numeric_dtype(y.dtype) and not pd.api.types.is_bool_dtype(y.dtype):
+        arr = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        ok = np.isfinite(arr)
+        if np.all(arr[ok] == np.round(arr[ok])):  # the usual case, vectorised
+            out = np.full(len(arr), None, dtype=object)
+            out[ok] = arr[ok].astype(np.int64).astype(object)
+            return pd.Series(out, index=y.index, dtype=object)
 
     def conv(v: Any) -> Any:
         if v is None or (isinstance(v, float) and v != v):

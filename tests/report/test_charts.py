@@ -139,3 +139,58 @@ def test_the_dashboard_renders_chart_specs_in_the_browser(browser):
     assert rects[0] == len(shown)
     assert rects[1] == 5 + 5  # five segments and five legend keys
     assert "Hài lòng chung" in text or "C9" in text
+
+
+LONG_TITLE = (
+    "Câu B3. Ông/Bà đồng tình ở mức nào với chủ trương sắp xếp, tổ chức chính quyền địa phương "
+    "hai cấp (tỉnh và xã, phường) theo Nghị quyết của Trung ương?"
+)
+LONG_CATS = [
+    "Rất không đồng tình với chủ trương sắp xếp tổ chức bộ máy hành chính các cấp hiện nay",
+    "Không đồng tình",
+    "Phân vân",
+    "Đồng tình",
+]
+
+
+def _long_specs():
+    scale = ["Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"]
+    note = "n = 1.000 người trả lời; tỷ lệ có trọng số. " * 4
+    return [
+        {"type": "bar", "title": LONG_TITLE, "categories": LONG_CATS, "series": ["Chung"],
+         "values": [[10.0, 20.0, 30.0, 40.0]], "n": [1000], "notes": [note]},
+        {"type": "grouped", "title": LONG_TITLE, "categories": LONG_CATS,
+         "series": ["cán bộ, đảng viên trong các cơ quan Đảng", "Nhân dân", "người ở phường"],
+         "values": [[10.0, 20.0, 30.0, 40.0]] * 3, "n": [1, 2, 3], "notes": [note]},
+        {"type": "diverging", "title": LONG_TITLE, "categories": scale, "series": LONG_CATS,
+         "values": [[10.0, 10.0, 20.0, 40.0, 20.0]] * 4, "n": [1] * 4, "notes": [note],
+         "negative": 2, "neutral": 2},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("width_in", [6.3, 4.0])
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_long_titles_and_labels_are_wrapped_inside_the_figure(k, width_in):
+    spec = _long_specs()[k]
+    fig = charts.build_figure(spec, width_in)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        lo, hi = sorted(ax.get_xlim())
+        texts = list(fig.texts) + list(ax.get_yticklabels())
+        texts += [t for leg in fig.legends for t in leg.get_texts()]
+        texts += [t for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]
+        for t in texts:
+            if not t.get_text().strip():
+                continue
+            box = t.get_window_extent(renderer)
+            assert 0 <= box.x0 and box.x1 <= fig.bbox.width, t.get_text()
+            assert 0 <= box.y0 and box.y1 <= fig.bbox.height, t.get_text()
+        # Nothing is lost: the wrapped title holds every word of the title.
+        title = next(t.get_text() for t in fig.texts if t.get_text().startswith("Câu B3"))
+        assert title.split() == LONG_TITLE.split() and "\n" in title
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
