@@ -1,5 +1,12 @@
-"""A demonstration report from a survey folder (anket.xlsx, survey.toml, frame.csv) with
-simulated answers: what `khaosat demo` and the web's demo data can call. No database."""
+"""A demonstration report from a survey folder (anket.xlsx, design.toml, frame.csv, survey.toml)
+with simulated answers, from files only (no database; `khaosat demo` runs the whole chain in a
+database of its own).
+
+The design columns are not invented here: the units are selected by the sampling area with the
+survey's design (khaosat.sampling: load_survey_inputs, select, apply_base_weights) and the
+columns unit, stratum, psu, weight, fpc come from khaosat.sampling.design_columns, so there is
+one definition of the weights.
+"""
 
 from __future__ import annotations
 
@@ -7,61 +14,64 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from khaosat.report.errors import ReportError
 
 
+def _share(total: int, quotas: list[int]) -> list[int]:
+    """total forms split over units in proportion to their quotas (largest remainder)."""
+    from khaosat.sampling.allocation import largest_remainder
+
+    whole = float(sum(quotas)) or 1.0
+    keyed = {str(k): total * float(q) / whole for k, q in enumerate(quotas)}
+    got = largest_remainder(keyed, total)
+    return [int(got[str(k)]) for k in range(len(quotas))]
+
+
 def simulated_survey_data(
     survey_dir: str | Path, n: int = 1000, seed: int = 1
 ) -> tuple[Any, pd.DataFrame]:
-    """(questionnaire, flat data with design columns) for the survey folder, answers simulated."""
+    """(questionnaire, flat data with design columns) for the survey folder, answers simulated.
+
+    Units are drawn by the sampling area (seed `seed`); the n forms are spread over the selected
+    units in proportion to their quotas; serials are `{unit}-{NNNN}`."""
     from khaosat.questionnaire.simulate import responses_frame, simulate
     from khaosat.questionnaire.xlsform import read_xlsform
+    from khaosat.sampling import design_columns, load_survey_inputs, select
+    from khaosat.sampling.errors import SamplingError
+    from khaosat.sampling.weights import apply_base_weights
 
     folder = Path(survey_dir)
     anket = folder / "anket.xlsx"
     if not anket.exists():
         raise ReportError(f"Chưa có bảng hỏi {anket}. Hãy tạo bảng hỏi trước khi lập báo cáo mẫu.")
+    if not (folder / "design.toml").exists():
+        raise ReportError(
+            f"Chưa có thiết kế mẫu {folder / 'design.toml'}. Hãy tạo design.toml (xem "
+            "docs/sampling.md) để chọn đơn vị và tính trọng số cho báo cáo mẫu."
+        )
+    if n < 1:
+        raise ReportError(f"Số phiếu mô phỏng phải từ 1 trở lên, không phải {n}.")
+    try:
+        frame, design = load_survey_inputs(folder)
+        plan = apply_base_weights(select(frame, design, seed))
+    except SamplingError as exc:
+        raise ReportError(f"Thiết kế mẫu trong {folder}: {exc}") from exc
     q = read_xlsform(str(anket))
     df = responses_frame(q, simulate(q, n, seed=seed))
-    rng = np.random.default_rng(seed)
-    frame_path = folder / "frame.csv"
-    if frame_path.exists():
-        frame = pd.read_csv(frame_path, comment="#", dtype=str, encoding="utf-8-sig")
-    else:
-        frame = pd.DataFrame(
-            {"code": [f"P{k:02d}" for k in range(1, 21)], "type": "xa", "former_province": ""}
-        )
-    # 20 communes/wards drawn from the frame (fixed seed) plus the two provincial committees.
-    picked = frame.sample(n=min(20, len(frame)), random_state=seed)
-    units = picked["code"].tolist() + ["T01", "T02"]
-    strata = dict(
-        zip(
-            picked["code"],
-            picked["former_province"].fillna("") + "-" + picked["type"].fillna(""),
-            strict=True,
-        )
-    )
-    strata.update({"T01": "tinh", "T02": "tinh"})
-    size = (
-        frame.groupby(frame["former_province"].fillna("") + "-" + frame["type"].fillna(""))
-        .size()
-        .to_dict()
-    )
-    chosen = pd.Series(strata).value_counts().to_dict()
-    df["unit"] = rng.choice(units, size=len(df))
-    df["serial"] = [f"{u}-{i:04d}" for i, u in enumerate(df["unit"], start=1)]
-    df["psu"] = df["unit"]
-    df["stratum"] = df["unit"].map(strata)
-    # Design weight: units in the stratum / units chosen, times adults per form in a unit (~800).
-    df["weight"] = [
-        (size.get(strata[u], chosen[strata[u]]) / chosen[strata[u]]) * 800.0
-        if strata[u] != "tinh"
-        else 40.0
-        for u in df["unit"]
-    ]
+    units: list[str] = []
+    serials: list[str] = []
+    for unit, k in zip(plan.units, _share(n, [u.quota for u in plan.units]), strict=True):
+        units += [unit.code] * k
+        serials += [f"{unit.code}-{i:04d}" for i in range(1, k + 1)]
+    try:
+        cols = design_columns(plan, units, serials)
+    except SamplingError as exc:
+        raise ReportError(f"Thiết kế mẫu trong {folder}: {exc}") from exc
+    df["serial"] = serials
+    for col in ("unit", "stratum", "psu", "weight", "fpc"):
+        df[col] = cols[col].to_numpy()
     return q, df
 
 
@@ -74,7 +84,7 @@ def demo_report(
     settings: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write a report of simulated answers for the survey folder; returns {format: path}."""
-    from khaosat.report.builder import build_report, survey_info_from_files
+    from khaosat.report.builder import SurveyInfo, build_report, survey_info_from_files
     from khaosat.report.settings import load_settings, merge_settings
 
     folder = Path(survey_dir)
@@ -84,8 +94,6 @@ def demo_report(
         info, overrides = survey_info_from_files(folder / "survey.toml")
         cfg = merge_settings(cfg, overrides)
     else:
-        from khaosat.report.builder import SurveyInfo
-
         info = SurveyInfo()
     built = build_report(q, df, survey=info, settings=cfg)
     return built.write(out_dir, formats=formats)

@@ -117,7 +117,7 @@ def test_the_demo_report_says_it_is_simulated(tmp_path):
     from khaosat.report.demo import demo_report
 
     root = Path(__file__).resolve().parents[2] / "surveys" / "hung-yen-2026"
-    for name in ("survey.toml", "frame.csv"):
+    for name in ("survey.toml", "frame.csv", "design.toml"):
         shutil.copy(root / name, tmp_path / name)
     write_xlsx(make_questionnaire(), tmp_path / "anket.xlsx")
     paths = demo_report(
