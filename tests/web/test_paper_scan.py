@@ -4,8 +4,10 @@ reported whole and nothing of it is stored; another unit's forms are refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
+import cv2
 import numpy as np
 import pytest
 from django.urls import reverse
@@ -25,9 +27,16 @@ FAINT = ("a1", 1)  # a light touch in A1's first box: the reader must not guess
 
 
 def scanned_pdf(
-    survey, unit: str, count: int, start: int = 1, faint: tuple[int, ...] = (), seed: int = 5
+    survey,
+    unit: str,
+    count: int,
+    start: int = 1,
+    faint: tuple[int, ...] = (),
+    seed: int = 5,
+    write: tuple[int, ...] = (),
 ):
-    """A PDF of `count` filled and scanned forms (no cover); forms in `faint` carry a light mark.
+    """A PDF of `count` filled and scanned forms (no cover); forms in `faint` carry a light mark,
+    forms in `write` have handwriting in their write-in areas.
 
     Returns (pdf bytes, [answers per form]) — the answers marked on paper.
     """
@@ -58,13 +67,26 @@ def scanned_pdf(
             styles=("cross", "tick"),
             correction_rate=0.0,
             overrides=overrides,
-            write=False,
+            write=k in write,
         )
         for img in filled.images:
             images.append(Image.fromarray(scan(img, Faults(dpi=DPI, noise=2.0), rng)))
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
     return out.getvalue(), answers
+
+
+def png(img) -> bytes:
+    return cv2.imencode(".png", img)[1].tobytes()
+
+
+def other_version_page(survey) -> bytes:
+    """Page 1 of a form printed from another version of the questionnaire, scanned."""
+    layout = dataclasses.replace(S.layout_for(current_version(survey)), version="2025.9")
+    buf = io.BytesIO()
+    print_forms(layout, "P01", 1, buf, 9)
+    img = render_pdf(buf.getvalue(), DPI, [2])[0]
+    return png(scan(img, Faults(dpi=DPI), np.random.default_rng(1)))
 
 
 def upload(client, survey, files):
@@ -90,7 +112,18 @@ def test_it_stores_clear_forms_and_queues_the_uncertain_one(survey, users, login
     other, _ = scanned_pdf(survey, "P01", 1, start=7, seed=9)
     truncated = other[: len(other) // 2]
     client = login(users["coord_a"])
-    batch, job = upload(client, survey, [("lo-1.pdf", good), ("lo-2.pdf", truncated)])
+    blank = np.full((1754, 1240), 250, np.uint8)
+    foreign = blank.copy()
+    for k in range(20):  # a typed letter: no markers, not a form
+        cv2.putText(foreign, "CONG VAN SO 12/UBND", (100, 300 + 50 * k), 0, 1.2, 0, 3)
+    files = [
+        ("lo-1.pdf", good),
+        ("lo-2.pdf", truncated),
+        ("trang-trang.png", png(blank)),
+        ("cong-van.png", png(foreign)),
+        ("ban-cu.png", other_version_page(survey)),
+    ]
+    batch, job = upload(client, survey, files)
 
     assert job.status == "done", job.message
     # the truncated file is reported by name and nothing of it is stored
@@ -99,6 +132,15 @@ def test_it_stores_clear_forms_and_queues_the_uncertain_one(survey, users, login
     )
     assert not Response.objects.filter(serial="P01-0007").exists()
     assert not PaperForm.objects.filter(serial="P01-0007").exists()
+    # each bad page is named with its reason in Vietnamese; the rest of the batch went on
+    by_source = {p["source"]: p for p in batch.problems}
+    assert by_source["trang-trang.png"]["kind"] == "blank"
+    assert by_source["cong-van.png"]["kind"] == "no_markers"
+    assert by_source["ban-cu.png"]["kind"] == "other_version"
+    assert "2025.9" in by_source["ban-cu.png"]["message"]
+    assert not Response.objects.filter(serial="P01-0009").exists()
+    page = client.get(reverse("paper_batch", args=[survey.code, batch.pk])).content.decode()
+    assert "lo-2.pdf" in page and "Trang trắng" in page
 
     stored = Response.objects.filter(source=Response.Source.PAPER).order_by("serial")
     assert [r.serial for r in stored] == ["P01-0001", "P01-0003"]
@@ -146,6 +188,23 @@ def test_review_decision_goes_through_the_door(survey, users, login, data_dir):
     meta = Submission.objects.get(response=resp).metadata
     assert {"variable": "a1", "kind": "uncertain", "value": 2} in meta["review"]
     assert len(meta["pages"]) == 4
+
+
+def test_handwriting_is_typed_next_to_its_image(survey, users, login, data_dir):
+    good, _ = scanned_pdf(survey, "P01", 1, write=(0,), seed=3)
+    client = login(users["coord_a"])
+    upload(client, survey, [("lo.pdf", good)])
+    form = PaperForm.objects.get()  # open answers are never read: the form waits for typing
+    writes = [k for k, it in enumerate(form.items) if it["kind"] == "write"]
+    assert writes and not Response.objects.exists()
+    page = client.get(reverse("paper_form", args=[survey.code, form.pk])).content.decode()
+    assert reverse("paper_crop", args=[survey.code, form.pk, writes[0]]) in page
+    data = {f"d{k}": "-" for k in range(len(form.items))}
+    data[f"d{writes[0]}"] = "Cần quan tâm hơn đến đường giao thông nông thôn"
+    assert client.post(reverse("paper_form", args=[survey.code, form.pk]), data).status_code == 302
+    resp = Response.objects.get(serial="P01-0001")
+    var = form.items[writes[0]]["variable"]
+    assert resp.answers[var] == "Cần quan tâm hơn đến đường giao thông nông thôn"
 
 
 def test_a_coordinator_cannot_store_another_units_forms(survey, users, login, data_dir):

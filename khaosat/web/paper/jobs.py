@@ -73,14 +73,16 @@ def _pages(good: list[tuple[dict, int]], progress) -> Iterator[ScanPage]:
     for f, _n in good:
         data = Path(f["path"]).read_bytes()
         if data[:5] == b"%PDF-":
+            import cv2
+            import numpy as np
             import pypdfium2 as pdfium
 
-            from khaosat.paper.synth import render_pdf
-
-            count = len(pdfium.PdfDocument(data))
-            for i in range(count):
-                img = render_pdf(data, DPI, [i])[0]
-                yield ScanPage(img, f"{f['name']}, trang {i + 1}")
+            doc = pdfium.PdfDocument(data)
+            for i in range(len(doc)):
+                img = doc[i].render(scale=DPI / 72.0, grayscale=True).to_numpy()
+                if img.ndim == 3:
+                    img = cv2.cvtColor(img[:, :, :3], cv2.COLOR_BGR2GRAY)
+                yield ScanPage(np.ascontiguousarray(img), f"{f['name']}, trang {i + 1}")
                 done += 1
                 progress(done, total, f"Đang đọc trang {done}/{total}")
         else:
