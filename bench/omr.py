@@ -147,6 +147,7 @@ def main() -> None:
         "sai số phiếu",
         "trang không đọc",
         "trang/giây/lõi",
+        "trang/giây (đồng hồ)",
     ):
         t.add_column(col, justify="right")
     for dpi in args.dpi:
