@@ -3,7 +3,9 @@
     .venv/bin/python bench/omr.py [--forms 40] [--dpi 150 200 300] [--seed 1] [--form anket.xlsx]
 
 Reports per resolution: per-box error rate among accepted (not uncertain) boxes, answers
-accepted but wrong, share of forms with anything to review, wrong serials, unreadable pages,
+accepted but wrong, share of forms with anything to review (among forms without a planted
+problem), planted problems (a hesitant mark or a second mark in a single choice, on
+--planted of the forms) that went to review instead of being guessed, wrong serials, unreadable pages,
 and reading speed (pages per second of CPU time on one thread, QR decoding and crops
 included; rasterising the test PDF and the synthetic faults are not timed).
 Targets at 200/300 dpi: <= 1 wrong accepted box in 10.000, <= 5% forms to review, 0 wrong
@@ -46,7 +48,20 @@ def _questionnaire(path: Path | None):
     return outline_anket(), "Anket theo đề cương (chưa có anket.xlsx)"
 
 
-def run(q, dpi: int, n: int, seed: int) -> dict:
+def _plant(lay, answers: dict, rng: np.random.Generator) -> tuple[dict, tuple[str, str] | None]:
+    """Maybe plant a problem a reader must not guess: a hesitant mark or a double mark."""
+    singles = [v for v, i in lay.questions.items() if i.kind == "one" and v in answers]
+    if not singles:
+        return {}, None
+    var = singles[int(rng.integers(len(singles)))]
+    other = [c for c in lay.questions[var].codes if c != answers[var]]
+    code = other[int(rng.integers(len(other)))]
+    if rng.random() < 0.5:
+        return {(var, code): "faint"}, (var, "uncertain")
+    return {(var, code): "cross"}, (var, "multiple")
+
+
+def run(q, dpi: int, n: int, seed: int, planted: float = 0.0) -> dict:
     """One resolution: returns the measures of the table."""
     lay = compute_layout(q)
     buf = io.BytesIO()
@@ -56,11 +71,24 @@ def run(q, dpi: int, n: int, seed: int) -> dict:
     rng = np.random.default_rng(seed + dpi)
     pages: list[ScanPage] = []
     cancelled: dict[str, set] = {}
+    plants: dict[str, tuple[str, str]] = {}
     for k, serial in enumerate(printed.serials):
         imgs = clean[COVER_PAGES + k * lay.page_count : COVER_PAGES + (k + 1) * lay.page_count]
         style = synth.PEN_STYLES[k % len(synth.PEN_STYLES)]
+        overrides: dict = {}
+        if rng.random() < planted:
+            overrides, plant = _plant(lay, truth[k], rng)
+            if plant:
+                plants[serial] = plant
         filled = synth.fill_form(
-            imgs, lay, truth[k], dpi, rng, styles=(style,), correction_rate=0.04
+            imgs,
+            lay,
+            truth[k],
+            dpi,
+            rng,
+            styles=(style,),
+            correction_rate=0.04,
+            overrides=overrides,
         )
         cancelled[serial] = set(filled.cancelled)
         for p, img in enumerate(filled.images):
@@ -73,7 +101,15 @@ def run(q, dpi: int, n: int, seed: int) -> dict:
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     by_serial = dict(zip(printed.serials, truth, strict=True))
     boxes = wrong_boxes = uncertain = wrong_answers = wrong_serials = 0
+    caught = review_clean = 0
     for form in result.forms:
+        plant = plants.get(form.serial)
+        if plant:
+            caught += any((r.variable, r.kind) == plant for r in form.review) and (
+                plant[0] not in form.answers
+            )
+        elif form.needs_review:
+            review_clean += 1
         if form.serial not in by_serial:
             wrong_serials += 1
             continue
@@ -82,6 +118,8 @@ def run(q, dpi: int, n: int, seed: int) -> dict:
                 wrong_serials += 1
         ans = by_serial[form.serial]
         for m in form.marks:
+            if plant and m.variable == plant[0]:
+                continue  # the planted box is judged by `caught`
             value = ans.get(m.variable)
             chosen = m.code in (value if isinstance(value, list) else [value])
             if m.state == "uncertain":
@@ -105,7 +143,10 @@ def run(q, dpi: int, n: int, seed: int) -> dict:
         "wrong_boxes": wrong_boxes,
         "uncertain": uncertain,
         "wrong_answers": wrong_answers,
-        "review": sum(f.needs_review for f in result.forms),
+        "review": review_clean,
+        "clean_forms": len(result.forms) - len(plants),
+        "planted": len(plants),
+        "caught": caught,
         "wrong_serials": wrong_serials,
         "unreadable": len(result.unreadable),
         "reasons": sorted({u.kind for u in result.unreadable}),
@@ -121,6 +162,12 @@ def main() -> None:
     ap.add_argument("--dpi", type=int, nargs="+", default=[150, 200, 300])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--form", type=Path, default=None)
+    ap.add_argument(
+        "--planted",
+        type=float,
+        default=0.1,
+        help="share of forms given a hesitant or double mark that must go to review",
+    )
     args = ap.parse_args()
     cv2.setNumThreads(1)  # speed is per core
     q, name = _questionnaire(args.form)
@@ -143,7 +190,8 @@ def main() -> None:
         "lỗi/10.000 ô",
         "ô không chắc",
         "câu sai",
-        "phiếu cần xem",
+        "phiếu cần xem (không cài lỗi)",
+        "lỗi cài → xem lại",
         "sai số phiếu",
         "trang không đọc",
         "trang/giây/lõi",
@@ -151,7 +199,7 @@ def main() -> None:
     ):
         t.add_column(col, justify="right")
     for dpi in args.dpi:
-        r = run(q, dpi, args.forms, args.seed)
+        r = run(q, dpi, args.forms, args.seed, args.planted)
         rate = 10_000 * r["wrong_boxes"] / max(1, r["boxes"])
         t.add_row(
             str(r["dpi"]),
@@ -162,7 +210,10 @@ def main() -> None:
             f"{rate:.2f}".replace(".", ","),
             str(r["uncertain"]),
             str(r["wrong_answers"]),
-            f"{r['review']} ({100 * r['review'] / max(1, r['forms']):.1f}%)".replace(".", ","),
+            f"{r['review']} ({100 * r['review'] / max(1, r['clean_forms']):.1f}%)".replace(
+                ".", ","
+            ),
+            f"{r['caught']}/{r['planted']}",
             str(r["wrong_serials"]),
             f"{r['unreadable']} {' '.join(r['reasons'])}".strip(),
             f"{r['pps']:.1f}".replace(".", ","),
