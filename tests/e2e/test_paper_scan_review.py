@@ -45,10 +45,16 @@ def test_upload_review_with_keys_and_progress_counts(
     page.wait_for_url(re.compile(r"/paper/forms/\d+/$"))
     assert page.locator(".paper-item img").first.is_visible()  # the crop beside the value
     assert page.inner_text(".paper-proposal").strip() == "2"
-    # the first open item has the focus: Enter accepts the reader's value for every item;
-    # after the last one the form is sent
+    # the first open item (A1) has the focus: a code that A1 does not have is ignored, one
+    # digit decides and moves on; Enter accepts the reader's value; after the last item the
+    # form is sent
     n = page.locator(".paper-item").count()
-    for _ in range(n):
+    page.keyboard.press("7")
+    assert page.locator(".paper-item.decided").count() == 0
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("2")
+    for _ in range(n - 1):
         page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/paper/review/$"))
     assert "Không còn phiếu nào chờ xem lại" in page.inner_text("#queue")

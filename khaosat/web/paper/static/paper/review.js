@@ -55,9 +55,17 @@
         if (k > 0) { focus(k - 1); }
       } else if (kind === "one" && item.dataset.single && /^[0-9-]$/.test(ev.key) && !ev.ctrlKey && !ev.altKey) {
         ev.preventDefault();
-        decide(k, ev.key);
+        var codes = (item.dataset.choices || "").split(", ");
+        if (ev.key === "-" || codes.indexOf(ev.key) >= 0) { decide(k, ev.key); }
+        else { item.classList.add("wrong-key"); setTimeout(function () { item.classList.remove("wrong-key"); }, 400); }
       }
     });
+  });
+  document.getElementById("save").addEventListener("keydown", function (ev) {
+    if ((ev.key === "ArrowUp" || (ev.key === "Tab" && ev.shiftKey)) && items.length) {
+      ev.preventDefault();
+      focus(items.length - 1);
+    }
   });
   if (items.length) {
     var first = undecided();
