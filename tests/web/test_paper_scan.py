@@ -207,6 +207,32 @@ def test_handwriting_is_typed_next_to_its_image(survey, users, login, data_dir):
     assert resp.answers[var] == "Cần quan tâm hơn đến đường giao thông nông thôn"
 
 
+def test_missing_pages_in_a_later_upload_complete_the_form(survey, users, login, data_dir):
+    pdf, answers = scanned_pdf(survey, "P01", 1, seed=8)
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    halves = []
+    for pages in ([0, 1], [2, 3]):
+        part = pdfium.PdfDocument.new()
+        part.import_pages(doc, pages)
+        buf = io.BytesIO()
+        part.save(buf)
+        halves.append(buf.getvalue())
+    client = login(users["coord_a"])
+    upload(client, survey, [("to-1.pdf", halves[0])])
+    waiting = PaperForm.objects.get()
+    assert waiting.status == PaperForm.Status.REVIEW
+    assert {i["kind"] for i in waiting.items} == {"missing_page"}
+    batch, _ = upload(client, survey, [("to-2.pdf", halves[1])])
+    assert not batch.problems
+    resp = Response.objects.get(serial="P01-0001")
+    assert {v: resp.answers.get(v) for v in answers[0]} == answers[0]
+    assert not PaperForm.objects.filter(status=PaperForm.Status.REVIEW).exists()
+    pages = Submission.objects.get(response=resp).metadata["pages"]
+    assert [p["page"] for p in pages] == [1, 2, 3, 4]
+
+
 def test_a_coordinator_cannot_store_another_units_forms(survey, users, login, data_dir):
     good, _ = scanned_pdf(survey, "P01", 1)
     client = login(users["coord_b"])

@@ -129,6 +129,27 @@ def read_batch(j, progress):
     }
 
 
+def _merge(pending: PaperForm, form, layout):
+    """Re-read a waiting form's kept page images with newly scanned pages of the same serial."""
+    import cv2
+    import numpy as np
+
+    scans = []
+    for p in pending.pages.all():
+        path = S.blob_path(p.sha256, "jpg")
+        if path.exists():
+            img = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+            scans.append(ScanPage(img, p.source))
+    have = {p.page for p in pending.pages.all()}
+    for n, jpeg in sorted(form.page_images.items()):
+        if n not in have:
+            img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+            scans.append(ScanPage(img, form.pages.get(n, "")))
+    result = read_pages(scans, layout, keep_pages=True)
+    same = [f for f in result.forms if f.serial == form.serial]
+    return same[0] if same else None
+
+
 def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
     """Store a form through the door, or queue it for review. -> (outcome, message)."""
     survey = batch.survey
@@ -138,6 +159,13 @@ def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
     pending = PaperForm.objects.filter(
         survey=survey, serial=form.serial, status=PaperForm.Status.REVIEW
     ).first()
+    replaced = None
+    if pending is not None and (pending.metadata or {}).get("missing_pages"):
+        # the missing pages of a form waiting for review came in a later upload: read the
+        # pages kept from before together with the new ones, and let the result replace it
+        merged = _merge(pending, form, layout)
+        if merged is not None:
+            form, replaced, pending = merged, pending, None
     if pending is not None:
         return "refused", (
             f"Phiếu {form.serial} đã có trong hàng chờ xem lại (lô #{pending.batch_id}); bản quét "
@@ -155,6 +183,8 @@ def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
     }
 
     def save_form(status, **kw) -> PaperForm:
+        if replaced is not None:  # the waiting form this one completes
+            replaced.delete()
         pf = PaperForm.objects.create(**base, status=status, **kw)
         PaperPage.objects.bulk_create(
             PaperPage(form=pf, page=p["page"], sha256=p["sha256"], source=p["source"])
