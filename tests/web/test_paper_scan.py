@@ -157,6 +157,9 @@ def test_it_stores_clear_forms_and_queues_the_uncertain_one(survey, users, login
             assert p["url"].endswith(f"/paper/pages/{p['sha256']}.jpg")
             assert client.get(p["url"]).status_code == 200
 
+    home = client.get(reverse("paper_home", args=[survey.code])).content.decode()
+    assert reverse("paper_batch", args=[survey.code, batch.pk]) in home
+    assert "1 phiếu chờ xem lại" in home
     waiting = PaperForm.objects.get(status=PaperForm.Status.REVIEW)
     assert waiting.serial == "P01-0002"
     assert not Response.objects.filter(serial="P01-0002").exists()
