@@ -29,7 +29,12 @@ def test_it_prints_a_batch_and_counts_issued_serials(survey, unit_a, users, logi
     r = _print(client, survey, unit_a, 2)
     j = Job.objects.get(kind="paper.print")
     assert r.status_code == 302 and r.url == reverse("paper_print_job", args=[survey.code, j.pk])
+    waiting = client.get(r.url).content.decode()  # polls the job until the PDF is ready
+    assert reverse("job_status", args=[j.pk]) in waiting
     j = jobs.run(j.pk)
+    assert (
+        reverse("paper_print_file", args=[survey.code, j.pk]) in client.get(r.url).content.decode()
+    )
     assert j.status == "done", j.message
     assert (j.result["first"], j.result["last"]) == ("P01-0001", "P01-0002")
     download = client.get(reverse("paper_print_file", args=[survey.code, j.pk]))
