@@ -6,6 +6,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.db import transaction
+
 from khaosat.paper import PaperError, ScanError, ScanPage, load_scan_bytes, print_forms, read_pages
 from khaosat.web.capture import door
 from khaosat.web.core.jobs import JobError, job
@@ -183,13 +185,14 @@ def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
     }
 
     def save_form(status, **kw) -> PaperForm:
-        if replaced is not None:  # the waiting form this one completes
-            replaced.delete()
-        pf = PaperForm.objects.create(**base, status=status, **kw)
-        PaperPage.objects.bulk_create(
-            PaperPage(form=pf, page=p["page"], sha256=p["sha256"], source=p["source"])
-            for p in pages
-        )
+        with transaction.atomic():  # a form and its pages, or nothing
+            if replaced is not None:  # the waiting form this one completes
+                replaced.delete()
+            pf = PaperForm.objects.create(**base, status=status, **kw)
+            PaperPage.objects.bulk_create(
+                PaperPage(form=pf, page=p["page"], sha256=p["sha256"], source=p["source"])
+                for p in pages
+            )
         return pf
 
     if items:
