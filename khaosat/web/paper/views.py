@@ -185,7 +185,15 @@ def batch_detail(request, code, pk):
     return render(
         request,
         "paper/batch.html",
-        {"survey": survey, "batch": batch, "job": batch.job, "forms": forms},
+        {
+            "survey": survey,
+            "batch": batch,
+            "job": batch.job,
+            "forms": forms,
+            # /jobs/<pk>/ answers the job's owner and managers only
+            "can_poll": batch.created_by_id == request.user.pk
+            or has_perm(request.user, "survey.manage"),
+        },
     )
 
 
