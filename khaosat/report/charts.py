@@ -197,6 +197,12 @@ def _text_width_in(text: str, family: str, size: float, bold: bool) -> float:
     return 1.03 * w / 100.0
 
 
+def _line_width_in(words: list[str], family: str, size: float, bold: bool) -> float:
+    """Width of words joined by single spaces: words measured once each (cached), plus spaces."""
+    space = _text_width_in("a a", family, size, bold) - _text_width_in("aa", family, size, bold)
+    return sum(_text_width_in(w, family, size, bold) for w in words) + space * (len(words) - 1)
+
+
 def fit_wrap(text: str, max_in: float, family: str, size: float, bold: bool = False) -> str:
     """Wrap text at word boundaries so that every line is at most max_in inches wide.
 
@@ -207,22 +213,26 @@ def fit_wrap(text: str, max_in: float, family: str, size: float, bold: bool = Fa
         if not words:
             lines.append("")
             continue
-        line = ""
+        line: list[str] = []
         for word in words:
-            trial = f"{line} {word}" if line else word
-            if _text_width_in(trial, family, size, bold) <= max_in:
-                line = trial
+            if _line_width_in([*line, word], family, size, bold) <= max_in:
+                line.append(word)
                 continue
             if line:
-                lines.append(line)
+                lines.append(" ".join(line))
+            line = []
+            if _text_width_in(word, family, size, bold) <= max_in:
+                line = [word]
+                continue
             # A word wider than the line on its own: split it by characters.
-            line = ""
+            part = ""
             for ch in word:
-                if line and _text_width_in(line + ch, family, size, bold) > max_in:
-                    lines.append(line)
-                    line = ""
-                line += ch
-        lines.append(line)
+                if part and _text_width_in(part + ch, family, size, bold) > max_in:
+                    lines.append(part)
+                    part = ""
+                part += ch
+            line = [part]
+        lines.append(" ".join(line))
     return "\n".join(lines)
 
 
@@ -242,12 +252,22 @@ def _render_cached(key: str, dpi: int, width_in: float) -> bytes:
 
     fig = build_figure(json.loads(key), width_in)
     buf = io.BytesIO()
-    # Flat colours compress well even at a low zlib level, which is several times faster.
-    fig.savefig(
-        buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3}
-    )
+    with plt.rc_context(RC):
+        # Flat colours compress well even at a low zlib level, which is several times faster.
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=dpi,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": 3},
+        )
     plt.close(fig)
     return buf.getvalue()
+
+
+# Glyphs without the FreeType auto-hinter: at 150–200 dpi the text looks the same and is drawn
+# about a fifth faster. Measuring (fit_wrap) and drawing use the same setting.
+RC = {"text.hinting": "no_hinting"}
 
 
 def build_figure(spec: dict[str, Any], width_in: float = 6.3) -> Any:
@@ -255,6 +275,13 @@ def build_figure(spec: dict[str, Any], width_in: float = 6.3) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(RC):
+        return _build_figure(spec, width_in)
+
+
+def _build_figure(spec: dict[str, Any], width_in: float) -> Any:
     import matplotlib.pyplot as plt
 
     texts = [spec.get("title", "")] + list(spec.get("categories", []))

@@ -42,6 +42,43 @@ def _set_run_font(run: Any, name: str, size: float | None = None) -> None:
         run.font.size = Pt(size)
 
 
+def _fill_cell(tc: Any, text: str, font: str, size: float, bold: bool, align: str) -> None:
+    """Give a table cell one paragraph with text in font/size (single spacing, no indent)."""
+    from lxml import etree
+
+    for p in tc.findall(qn("w:p")):
+        tc.remove(p)
+    p = etree.SubElement(tc, qn("w:p"))
+    ppr = etree.SubElement(p, qn("w:pPr"))
+    sp = etree.SubElement(ppr, qn("w:spacing"))
+    sp.set(qn("w:after"), "0")
+    sp.set(qn("w:line"), "240")
+    sp.set(qn("w:lineRule"), "auto")
+    etree.SubElement(ppr, qn("w:ind")).set(qn("w:firstLine"), "0")
+    etree.SubElement(ppr, qn("w:jc")).set(qn("w:val"), align)
+    if not text:
+        return
+    lines = str(text).split("\n")
+    r = etree.SubElement(p, qn("w:r"))
+    rpr = etree.SubElement(r, qn("w:rPr"))
+    fonts = etree.SubElement(rpr, qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), font)
+    b = etree.SubElement(rpr, qn("w:b"))
+    if not bold:
+        b.set(qn("w:val"), "0")
+    etree.SubElement(rpr, qn("w:i")).set(qn("w:val"), "0")
+    etree.SubElement(rpr, qn("w:sz")).set(qn("w:val"), str(int(round(size * 2))))
+    etree.SubElement(rpr, qn("w:u")).set(qn("w:val"), "none")
+    for k, line in enumerate(lines):
+        if k:
+            etree.SubElement(r, qn("w:br"))
+        t = etree.SubElement(r, qn("w:t"))
+        t.text = line
+        if line != line.strip():
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
 def _style_font(
     style: Any, name: str, size: float, bold: bool | None = None, italic: bool | None = None
 ) -> None:
@@ -310,18 +347,18 @@ class PartyDocument:
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         _grid_borders(table)
-        # row.cells once per row: table.cell(i, j) rebuilds the cell grid on every call.
-        for i, (row, trow) in enumerate(zip(rows, table.rows, strict=True)):
-            tcells = trow.cells
-            for j in range(ncols):
-                cell = tcells[j]
+        # Cells are written as XML directly (the same elements python-docx would write through
+        # paragraph/run properties, which costs a schema look-up per property and per cell).
+        widths_dxa = [str(int(Mm(w).twips)) for w in widths_mm or []]
+        for i, (row, tr) in enumerate(zip(rows, table._tbl.tr_lst, strict=True)):
+            for j, tc in enumerate(tr.tc_lst[:ncols]):
                 text = row[j] if j < len(row) else ""
-                align = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
-                if i == 0:
-                    align = WD_ALIGN_PARAGRAPH.CENTER
-                self._para(cell, text, size, bold=(i == 0), align=align, first=True)
-                if widths_mm and j < len(widths_mm):
-                    cell.width = Mm(widths_mm[j])
+                align = "center" if (i == 0 or j > 0) else "left"
+                _fill_cell(tc, text, self.font, size, bold=(i == 0), align=align)
+                if j < len(widths_dxa):
+                    tcw = tc.get_or_add_tcPr().get_or_add_tcW()
+                    tcw.set(qn("w:type"), "dxa")
+                    tcw.set(qn("w:w"), widths_dxa[j])
         if widths_mm:
             table.autofit = False
             for j, w in enumerate(widths_mm[:ncols]):
