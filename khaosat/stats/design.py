@@ -211,7 +211,9 @@ class Design:
             f1s = f1[order]
             f2s = f2[order] if f2 is not None else None
             allv = np.concatenate([f1s[np.isfinite(f1s)]] + ([f2s] if two_stage else []))
-            is_pop = bool((allv > 1).any())
+            # An infinite population (fpc = inf) means "no correction" in that stratum; a column
+            # with only inf is a with-replacement design, not sampling fractions of 0.
+            is_pop = bool((allv > 1).any()) or allv.size == 0
             if is_pop and (allv < 1).any():
                 raise StatsError(
                     "Cột fpc trộn lẫn cỡ tổng thể (>1) và tỉ lệ chọn (<1); hãy dùng một loại."

@@ -57,6 +57,7 @@ def survey_dataset(survey: Survey, *, units=None, include_simulated: bool | None
         data["region"] = [regions.get(c) for c in unit_codes]
     notes = []
     if include_simulated:
+        data["_simulated"] = 1  # the report prints "SỐ LIỆU MÔ PHỎNG" under the title
         notes.append(
             "Dữ liệu MÔ PHỎNG (không phải phiếu thật) — chỉ dùng để trình diễn, thử nghiệm."
         )

@@ -4,6 +4,7 @@ Rao–Scott test, the report built as a background job, and audited raw-data exp
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +24,17 @@ from khaosat.web.results.dataset import survey_dataset
 from khaosat.web.results.reporting import report_settings
 
 GROUP_VARIABLES = ["nhom", "a1", "a2", "a5", "a6"]
+
+
+def _finite(value):
+    """JSON has no NaN: an estimate that could not be computed is drawn as missing."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _levels(infos, name):
@@ -86,7 +98,9 @@ def dashboard(request, code):
     except ReportError as exc:
         return render(request, "results/dashboard.html", {"survey": survey, "error": exc.message})
     for item in data["items"]:
-        item["chart_json"] = json.dumps(item["chart"], ensure_ascii=False)
+        item["chart_json"] = json.dumps(_finite(item["chart"]), ensure_ascii=False)
+        if item.get("test_p") is not None and not math.isfinite(item["test_p"]):
+            item["test_p"] = None
     return render(
         request,
         "results/dashboard.html",
