@@ -32,8 +32,13 @@ app = typer.Typer(
     help="Chọn mẫu: khung mẫu, quy mô, chọn đơn vị (phân tầng, PPS), sai số dự kiến.",
     no_args_is_help=True,
 )
-console = Console()
-err = Console(stderr=True)
+def _console() -> Console:
+    """A console made at use, so it follows the terminal width (COLUMNS) of that moment."""
+    return Console()
+
+
+def _err() -> Console:
+    return Console(stderr=True)
 
 
 def register(root: typer.Typer) -> None:
@@ -53,7 +58,7 @@ def vi_percent(x: float, decimals: int = 1) -> str:
 
 
 def _fail(exc: SamplingError) -> None:
-    err.print(f"[bold red]Lỗi:[/] {escape(exc.message)}", highlight=False)
+    _err().print(f"[bold red]Lỗi:[/] {escape(exc.message)}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -72,11 +77,11 @@ def frame_cmd(
             table = Table("Mã", "Tỉnh, thành phố", "Tên mã", title="Các tỉnh, thành phố")
             for code, name, codename in list_provinces():
                 table.add_row(f"{code:02d}", name, codename)
-            console.print(table)
+            _console().print(table)
             return
         if not province or not output:
             raise SamplingError("Cần --province MÃ và -o TỆP.CSV (xem --list để biết mã tỉnh).")
-        with Progress(transient=True, console=err) as progress:
+        with Progress(transient=True, console=_err()) as progress:
             progress.add_task("Đọc danh mục đơn vị hành chính…", total=None)
             frame = frame_from_province(province)
         counts = {
@@ -102,7 +107,7 @@ def frame_cmd(
     except SamplingError as exc:
         _fail(exc)
     extra = f", {counts['dac_khu']} đặc khu" if counts["dac_khu"] else ""
-    console.print(
+    _console().print(
         f"Đã ghi {len(frame)} đơn vị ({counts['xa']} xã, {counts['phuong']} phường{extra}) "
         f"vào {output}."
     )
@@ -132,8 +137,8 @@ def sizes_cmd(
         gaps = missing_sizes(new, c)
         if c in new.columns and len(gaps) < len(new):
             note = f"thiếu {len(gaps)} đơn vị" if gaps else "đủ cho mọi đơn vị"
-            console.print(f"Cột {c}: {note}.")
-    console.print(f"Đã ghi {output}.")
+            _console().print(f"Cột {c}: {note}.")
+    _console().print(f"Đã ghi {output}.")
 
 
 def _read_certainty(path: Path, quota: int) -> list[CertaintyUnit]:
@@ -202,10 +207,10 @@ def select_cmd(
         frame = read_frame(frame_path, size_columns=[design.size] if design.size else ())
         if seed is None:
             seed = secrets.randbelow(1_000_000)
-            console.print(
+            _console().print(
                 f"Không có --seed: dùng hạt giống ngẫu nhiên {seed} (đã ghi vào kết quả)."
             )
-        with Progress(console=err, transient=True) as progress:
+        with Progress(console=_err(), transient=True) as progress:
             task = progress.add_task("Chọn mẫu theo tầng", total=None)
             plan = select(
                 frame, design, seed, progress=lambda h: progress.update(task, description=h)
@@ -216,15 +221,15 @@ def select_cmd(
     except SamplingError as exc:
         _fail(exc)
     _print_plan(plan)
-    console.print(f"Đã ghi {output} và {json_out}.")
+    _console().print(f"Đã ghi {output} và {json_out}.")
 
 
 def _print_plan(plan) -> None:
-    console.print(f"[bold]Hạt giống (seed):[/] {plan.seed} — {plan.method_note}", highlight=False)
+    _console().print(f"[bold]Hạt giống (seed):[/] {plan.seed} — {plan.method_note}", highlight=False)
     strata = Table("Tầng", "Số đơn vị", "Số chọn", title="Phân bổ mẫu theo tầng")
     for s in plan.strata:
         strata.add_row(s.label, vi_number(s.units), vi_number(s.n))
-    console.print(strata)
+    _console().print(strata)
     table = Table(
         "TT",
         "Tầng",
@@ -245,9 +250,9 @@ def _print_plan(plan) -> None:
             vi_number(u.base_weight, 4) if u.base_weight is not None else "",
             vi_number(u.quota),
         )
-    console.print(table)
+    _console().print(table)
     rule = "theo quy mô" if plan.weight_rule == "size" else "tương đối (bằng nhau trong tầng)"
-    console.print(f"Trọng số cơ sở: {rule}.")
+    _console().print(f"Trọng số cơ sở: {rule}.")
 
 
 @app.command(
@@ -316,12 +321,12 @@ def precision_cmd(
                 vi_number(row.effective_n),
                 vi_percent(row.margin),
             )
-        console.print(table)
+        _console().print(table)
         if target is not None:
             n_needed, k = required_sample_size(
                 target, m=m, rho=r, weighting_effect=rows[0].weighting_effect, confidence=confidence
             )
-            console.print(
+            _console().print(
                 f"Để biên sai số ±{vi_percent(target)} cần khoảng {vi_number(n_needed)} phiếu "
                 f"= {vi_number(k)} đơn vị × {m} phiếu."
             )
