@@ -32,6 +32,8 @@ app = typer.Typer(
     help="Chọn mẫu: khung mẫu, quy mô, chọn đơn vị (phân tầng, PPS), sai số dự kiến.",
     no_args_is_help=True,
 )
+
+
 def _console() -> Console:
     """A console made at use, so it follows the terminal width (COLUMNS) of that moment."""
     return Console()
@@ -225,7 +227,9 @@ def select_cmd(
 
 
 def _print_plan(plan) -> None:
-    _console().print(f"[bold]Hạt giống (seed):[/] {plan.seed} — {plan.method_note}", highlight=False)
+    _console().print(
+        f"[bold]Hạt giống (seed):[/] {plan.seed} — {plan.method_note}", highlight=False
+    )
     strata = Table("Tầng", "Số đơn vị", "Số chọn", title="Phân bổ mẫu theo tầng")
     for s in plan.strata:
         strata.add_row(s.label, vi_number(s.units), vi_number(s.n))

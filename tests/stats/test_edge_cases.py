@@ -220,8 +220,13 @@ def test_infinite_fpc_everywhere_means_with_replacement():
 
     from khaosat.stats import Design, proportions
 
-    df = pd.DataFrame({"s": ["a"] * 40, "p": np.repeat(["u1", "u2", "u3", "u4"], 10),
-                       "y": np.tile([1, 2, 3, 4, 1], 8)})
+    df = pd.DataFrame(
+        {
+            "s": ["a"] * 40,
+            "p": np.repeat(["u1", "u2", "u3", "u4"], 10),
+            "y": np.tile([1, 2, 3, 4, 1], 8),
+        }
+    )
     with_inf = proportions(Design(df.assign(f=np.inf), strata="s", psu="p", fpc="f"), "y")
     without = proportions(Design(df, strata="s", psu="p"), "y")
     assert [e.se for e in with_inf.estimates] == [e.se for e in without.estimates]
