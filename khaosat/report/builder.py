@@ -666,7 +666,7 @@ class _Builder:
                 key=lambda x: -x[1].value,
             )
             if ranked and t.bases[0] >= self.min_cell:
-                listing = "; ".join(f"{lab} ({vn.fmt_pct(e.value)})" for lab, e in ranked[:3])
+                listing = narrative.top_listing(ranked, 3)
                 self.add(
                     "paragraph",
                     f"Ở {self.ref(info)} (chọn nhiều phương án, n = {vn.fmt_int(t.bases[0])}), "

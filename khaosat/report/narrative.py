@@ -107,10 +107,29 @@ def ranking_sentence(
     items: Sequence[tuple[str, Estimate]], predicate: str, top: int = 3, lowest: bool = False
 ) -> str:
     """ "Các nội dung được đánh giá hài lòng cao nhất là: a (81,2%), b (79,0%)…"."""
-    ordered = sorted(items, key=lambda t: t[1].value, reverse=not lowest)[:top]
+    ordered = _top_with_ties(sorted(items, key=lambda t: t[1].value, reverse=not lowest), top)
     listing = "; ".join(f"{label} ({vn.fmt_pct(est.value)})" for label, est in ordered)
     which = "thấp nhất" if lowest else "cao nhất"
     return f"Các nội dung có tỷ lệ {predicate} {which} là: {listing}."
+
+
+def _top_with_ties(ordered: Sequence[tuple[str, Estimate]], top: int) -> list[tuple[str, Estimate]]:
+    """The first `top` items, plus any that print the same as the last one kept (a tie)."""
+    out = list(ordered[:top])
+    if not out:
+        return out
+    last = vn.fmt_pct(out[-1][1].value)
+    for item in ordered[top:]:
+        if vn.fmt_pct(item[1].value) != last:
+            break
+        out.append(item)
+    return out
+
+
+def top_listing(items: Sequence[tuple[str, Estimate]], top: int = 3) -> str:
+    """ "a (45,5%); b (40,1%); c (30,0%)": the largest shares (ties at the cut all named)."""
+    ordered = _top_with_ties(sorted(items, key=lambda t: -t[1].value), top)
+    return "; ".join(f"{label} ({vn.fmt_pct(est.value)})" for label, est in ordered)
 
 
 def driver_sentence(

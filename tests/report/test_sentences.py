@@ -108,3 +108,19 @@ def test_ties_name_every_answer_at_the_top():
     rows = [("Có", _est(0.4), False), ("Không", _est(0.4), False), (DK, _est(0.2), True)]
     text = most_chosen_sentence("Ở câu B4, ", rows)
     assert "“Có” và “Không” được chọn nhiều nhất, cùng 40,0% ý kiến" in text
+
+
+def test_a_tie_at_the_cut_of_a_ranking_is_named_too():
+    from khaosat.report.narrative import ranking_sentence, top_listing
+
+    items = [
+        ("a", _est(0.5)),
+        ("b", _est(0.3)),
+        ("c", _est(0.2)),
+        ("d", _est(0.2)),
+        ("e", _est(0.1)),
+    ]
+    assert top_listing(items, 3) == "a (50,0%); b (30,0%); c (20,0%); d (20,0%)"
+    low = ranking_sentence(items, "đánh giá tích cực", top=1, lowest=True)
+    assert "e (10,0%)" in low and "d" not in low.split(":")[1]
+    assert "c (20,0%); d (20,0%)" in ranking_sentence(items, "x", top=3)
