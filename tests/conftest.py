@@ -21,6 +21,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_version_caches():
+    """Per-process caches keyed by (questionnaire version pk, sha256) must not outlive a test:
+    test databases are emptied between tests and primary keys come round again."""
+    from khaosat.web.capture import door
+    from khaosat.web.monitoring import services as monitoring
+    from khaosat.web.paper import services as paper
+
+    for cache in (door._RULES, monitoring._QUESTIONNAIRES, paper._LAYOUTS):
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that check hashing ask for it with @pytest.mark.argon2."""
     if request.node.get_closest_marker("argon2") is None:
