@@ -11,13 +11,7 @@ from tests.capture import load
 from tests.capture.fixtures import capture_version  # noqa: F401
 from tests.web.conftest import make_user
 
-# `load`: scripts/test.sh runs it in a pytest process of its own — 2.000 requests through the
-# session's live server left a later browser test in the same process misbehaving on PostgreSQL.
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("capture_version"),
-    pytest.mark.load,
-]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("capture_version")]
 
 TOTAL = 2000
 
