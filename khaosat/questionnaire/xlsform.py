@@ -29,6 +29,7 @@ from khaosat.questionnaire.errors import (
 )
 from khaosat.questionnaire.model import (
     DEFAULT_LANG,
+    METADATA_TYPES,
     Choice,
     ChoiceList,
     Group,
@@ -132,24 +133,12 @@ CANONICAL_TYPES = (
     "geoshape",
     "image",
     "audio",
-    "background-audio",
     "video",
     "file",
     "barcode",
     "xml-external",
     "csv-external",
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "subscriberid",
-    "simserial",
-    "phonenumber",
-    "username",
-    "email",
-    "audit",
-    "start-geopoint",
-    "background-geopoint",
+    *sorted(METADATA_TYPES),  # one list of metadata types: the model's
 )
 SELECT_COMMANDS = {
     "select_one": "select_one",
