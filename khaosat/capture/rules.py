@@ -159,7 +159,7 @@ class FormRules:
         return out
 
     def coerce(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        """Typed answers per CONTRACT.md from raw values; problems for values of the wrong type."""
+        """Typed answers per docs/data-contract.md from raw values; problems for values of the wrong type."""
         answers: dict[str, Any] = {}
         problems: list[Problem] = []
         for name, value in raw.items():

@@ -1,4 +1,4 @@
-"""Form serials `{unit_code}-{NNNN}` (CONTRACT.md): parsing, formatting, double-entry sampling."""
+"""Form serials `{unit_code}-{NNNN}` (docs/data-contract.md): parsing, formatting, double-entry sampling."""
 
 from __future__ import annotations
 

@@ -37,12 +37,12 @@ _UNIT_RE = re.compile(r"^[A-Za-z0-9]{2,12}$")
 
 
 def make_serial(unit: str, number: int) -> str:
-    """Form serial `{unit}-{NNNN}` (CONTRACT.md)."""
+    """Form serial `{unit}-{NNNN}` (docs/data-contract.md)."""
     return f"{unit}-{number:04d}"
 
 
 def check_unit(unit: str) -> str:
-    """Validate a unit code (letters and digits only, as in CONTRACT.md)."""
+    """Validate a unit code (letters and digits only, as in docs/data-contract.md)."""
     if not _UNIT_RE.match(unit or ""):
         raise PaperError(
             f"Mã đơn vị «{unit}» không hợp lệ: chỉ dùng chữ và số, 2–12 ký tự "

@@ -1,4 +1,4 @@
-"""khaosat.questionnaire — see ARCHITECTURE.md. Imports no Django.
+"""khaosat.questionnaire — see docs/architecture.md and docs/data-contract.md. Imports no Django.
 
 Public API (import from the submodules):
 

@@ -1,7 +1,7 @@
 """The codebook of a questionnaire: one entry per data column (variable, type, label, values).
 
 A select_multiple question gives one 0/1 entry per option, named `{name}_{code}` as in the
-flat data set (CONTRACT.md). Codes whose label reads "Không rõ / khó trả lời" (or "don't
+flat data set (docs/data-contract.md). Codes whose label reads "Không rõ / khó trả lời" (or "don't
 know") are listed in `missing_codes` so SPSS can declare them user-missing.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from khaosat.questionnaire.model import Group, Question, Questionnaire
 
 VALUE_LIST_COLUMN = "value_list"
+OTHER_TEXT_LABEL = "khác (ghi rõ)"
 MULTI_VALUE_LABELS: dict[int | str, str] = {0: "Không chọn", 1: "Có chọn"}
 _DONT_KNOW = re.compile(
     r"\b(khong ro|kho tra loi|khong biet|khong tra loi|khong muon tra loi|khong tien tra loi"
@@ -91,6 +92,7 @@ def codebook(q: Questionnaire, lang: str | None = None) -> list[CodebookEntry]:
         labels = {c.code: c.label(lang, dl) for c in choices}
         missing = [c.code for c in choices if _DONT_KNOW.search(_fold(c.label(lang, dl)))]
         group = groups.get(item.name, "")
+        other = _other_entry(item, label, group)
         if item.is_multiple:
             for c in choices:
                 entries.append(
@@ -105,6 +107,7 @@ def codebook(q: Questionnaire, lang: str | None = None) -> list[CodebookEntry]:
                         option_label=c.label(lang, dl),
                     )
                 )
+            entries.extend(other)
             continue
         if item.is_select:
             measure = "ordinal" if _is_ordinal(item, list(labels), missing) else "nominal"
@@ -126,7 +129,28 @@ def codebook(q: Questionnaire, lang: str | None = None) -> list[CodebookEntry]:
                 group=group,
             )
         )
+        entries.extend(other)
     return entries
+
+
+def _other_entry(item: Question, label: str, group: str) -> list[CodebookEntry]:
+    """The text column `{name}_other` of an `or_other` select (none for other questions)."""
+    if not (item.or_other and item.is_select):
+        return []
+    return [
+        CodebookEntry(
+            variable=other_variable(item.name),
+            question=item.name,
+            type="text",
+            label=f"{label} — {OTHER_TEXT_LABEL}".strip(" —"),
+            group=group,
+        )
+    ]
+
+
+def other_variable(name: str) -> str:
+    """Name of the text typed for "other" of an `or_other` question (as ODK names it)."""
+    return f"{name}_other"
 
 
 def value_labels(q: Questionnaire, lang: str | None = None) -> dict[str, dict[int | str, str]]:

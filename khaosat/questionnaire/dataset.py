@@ -1,8 +1,8 @@
-"""Flatten answer dicts (CONTRACT.md) into one pandas DataFrame plus its codebook.
+"""Flatten answer dicts (docs/data-contract.md) into one pandas DataFrame plus its codebook.
 
 One row per response, one column per variable in form order; a select_multiple question
 becomes one 0/1 column per option, `{name}_{code}`, NaN when the question was not answered or
-not relevant. Integer-coded columns use pandas' nullable Int64. Keys of the answers that are not
+not relevant; an `or_other` question is followed by its text column `{name}_other`. Integer-coded columns use pandas' nullable Int64. Keys of the answers that are not
 variables of the form (e.g. `_simulated`, design columns) are kept after the form's columns.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from khaosat.questionnaire.codebook import CodebookEntry, codebook
+from khaosat.questionnaire.codebook import CodebookEntry, codebook, other_variable
 from khaosat.questionnaire.errors import CoercionError, QuestionnaireError
 from khaosat.questionnaire.model import Question, Questionnaire
 
@@ -55,6 +55,9 @@ def _flatten_one(
                 )
         else:
             row[item.name] = np.nan if value is None else value
+        if item.or_other and item.is_select:
+            text = answers.get(other_variable(item.name))
+            row[other_variable(item.name)] = text if isinstance(text, str) and text else np.nan
     return row
 
 
@@ -75,7 +78,9 @@ def to_dataframe(
         for it in questions
         if it.is_multiple and it.list_name in q.choice_lists
     }
-    names = {it.name for it in questions}
+    names = {it.name for it in questions} | {
+        other_variable(it.name) for it in questions if it.or_other and it.is_select
+    }
     cols = data_columns(q)
     rows = []
     extra_cols: list[str] = []

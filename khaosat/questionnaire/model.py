@@ -251,7 +251,7 @@ class Question:
         return "str"
 
     def coerce(self, raw: Any, choice_order: list[int | str] | None = None) -> Any:
-        """Turn a raw answer into its stored value per CONTRACT.md; None means no answer.
+        """Turn a raw answer into its stored value per docs/data-contract.md; None means no answer.
 
         select_one -> code (int for integer literals); select_multiple -> list of codes
         (in `choice_order` when given); integer -> int; decimal -> float; date ->

@@ -127,7 +127,7 @@ class SimulationError(ValueError):
 
 @dataclass
 class SimulatedResponse:
-    """One simulated respondent's answers (CONTRACT.md format); always `simulated=True`."""
+    """One simulated respondent's answers (docs/data-contract.md format); always `simulated=True`."""
 
     index: int
     answers: dict[str, Any]
@@ -768,7 +768,7 @@ def _columns(logic: FormLogic) -> list[tuple[str, Rule]]:
 
 
 def responses_frame(q: Questionnaire | FormLogic, responses: list[SimulatedResponse]) -> Any:
-    """A pandas DataFrame: `_simulated` = 1, `_index`, then the flat data set of CONTRACT.md.
+    """A pandas DataFrame: `_simulated` = 1, `_index`, then the flat data set of docs/data-contract.md.
 
     The variable columns come from khaosat.questionnaire.dataset.to_dataframe (one column per
     variable; select_multiple -> one 0/1 column per option `{name}_{code}`, NaN when not
@@ -817,10 +817,13 @@ def answers_from_row(q: Questionnaire | FormLogic, row: Mapping[str, Any]) -> di
     out: dict[str, Any] = {}
     for name, rule in _columns(logic):
         if rule.kind == "selectN":
-            flags = [(c, row.get(f"{name}_{c}")) for c in rule.codes]
+            flags = [(c, row.get(f"{name}_{c}")) for c in rule.codes if c != OTHER_CODE]
             if all(v is None or pd.isna(v) for _, v in flags):
                 continue
             out[name] = [c for c, v in flags if v == 1]
+            other = row.get(f"{name}_{OTHER_CODE}") if rule.question.or_other else None
+            if isinstance(other, str) and other:
+                out[name].append(OTHER_CODE)
             continue
         v = row.get(name)
         if v is None or pd.isna(v):

@@ -1,4 +1,4 @@
-"""Validation of one response (answers dict, CONTRACT.md) against a questionnaire.
+"""Validation of one response (answers dict, docs/data-contract.md) against a questionnaire.
 
 The logic of the form (relevant, required, constraint, calculation, choice_filter) is compiled
 once into a `FormLogic`; every function here accepts a Questionnaire or a FormLogic (pass the
@@ -420,7 +420,7 @@ def _is_code(v: Any) -> bool:
 
 
 def _type_problem(rule: Rule, v: Any) -> str | None:
-    """Vietnamese reason when `v` is not a value of the rule's type per CONTRACT.md."""
+    """Vietnamese reason when `v` is not a value of the rule's type per docs/data-contract.md."""
     name = rule.name
     k = rule.kind
     if v is None or v == "" or (isinstance(v, list | tuple) and not v):

@@ -1,1 +1,2 @@
-"""khaosat.report — see ARCHITECTURE.md. Imports no Django."""
+"""khaosat.report — tables, charts, sentences and the writers (docs/architecture.md, docs/report.md).
+Imports no Django."""

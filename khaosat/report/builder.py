@@ -233,7 +233,7 @@ def _versions() -> dict[str, str]:
 
 POSITIVE = (4, 5)
 NEGATIVE = (1, 2)
-DONT_KNOW = (9,)  # "Không rõ / khó trả lời" (CONTRACT.md)
+DONT_KNOW = (9,)  # "Không rõ / khó trả lời" (docs/data-contract.md)
 
 
 def _binary(

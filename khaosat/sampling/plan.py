@@ -20,6 +20,7 @@ from khaosat.sampling.design import CertaintyUnit, Design
 from khaosat.sampling.errors import DesignError, FrameError, SamplingError
 from khaosat.sampling.frame import UNIT_TYPES, Frame
 from khaosat.sampling.systematic import equal_probabilities, pps_probabilities, systematic_select
+from khaosat.sampling.weights import apply_base_weights
 
 BIT_GENERATOR = "PCG64"
 PLAN_FORMAT = 1
@@ -270,8 +271,6 @@ def select(
         weight_rule="",
         created=_created(created_by, frame),
     )
-    from khaosat.sampling.weights import apply_base_weights
-
     return apply_base_weights(plan)
 
 

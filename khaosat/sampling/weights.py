@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from khaosat.sampling.errors import SamplingError
-from khaosat.sampling.plan import Plan, SelectedUnit
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the plan module applies the weights: types only, no import back
     import pandas as pd
+
+    from khaosat.sampling.plan import Plan, SelectedUnit
 
 SIZE_RULE = "size"
 RELATIVE_RULE = "relative"

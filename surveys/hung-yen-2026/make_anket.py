@@ -6,7 +6,8 @@ The questionnaire lives here as code so that it can be reviewed line by line and
 
 Codes are small integers printed beside each box; every five-point scale and matrix row also
 offers 9 = "Không rõ / khó trả lời" (kept out of the scale mean). "Khác" is coded 10 in long
-lists so that 9 always means "Không rõ". Variable names follow notes/CONTRACT.md.
+lists so that 9 always means "Không rõ". Variable names follow docs/data-contract.md; the
+content follows the outline surveys/hung-yen-2026/outline.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Anket built from the outline (anket-hung-yen-2026.md) with realistic label lengths.
+"""The Anket built from the outline (surveys/hung-yen-2026/outline.md) with realistic label lengths.
 
 Only for checking paper fit and OMR before surveys/hung-yen-2026/anket.xlsx exists; the real
 questionnaire wins whenever it is present.
@@ -54,7 +54,7 @@ UUTIEN = [
 
 
 def outline_anket() -> Questionnaire:
-    """A stand-in Anket with the CONTRACT.md variable names and outline wording."""
+    """A stand-in Anket with the docs/data-contract.md variable names and outline wording."""
     lists: dict[str, ChoiceList] = {}
 
     def cl(name: str, labels: list[str], codes: list[str] | None = None) -> str:

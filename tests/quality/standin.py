@@ -1,4 +1,4 @@
-"""A stand-in for the Hưng Yên Anket (CONTRACT.md variable names) and a small answer generator,
+"""A stand-in for the Hưng Yên Anket (docs/data-contract.md variable names) and a small answer generator,
 used where the real anket.xlsx / simulator are not needed or not yet there."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Hưng Yên 2026 Anket: variables of CONTRACT.md, scales, skip logic and constraints."""
+"""The Hưng Yên 2026 Anket: variables of docs/data-contract.md, scales, skip logic and constraints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Flat data set and codebook per CONTRACT.md."""
+"""Flat data set and codebook per docs/data-contract.md."""
 
 from __future__ import annotations
 

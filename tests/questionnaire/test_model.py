@@ -1,4 +1,4 @@
-"""The model: answer coercion per CONTRACT.md, JSON, navigation."""
+"""The model: answer coercion per docs/data-contract.md, JSON, navigation."""
 
 from __future__ import annotations
 
