@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "khaosat.web.paper",
     "khaosat.web.results",
     "khaosat.web.monitoring",
+    "khaosat.web.odk",
 ]
 
 MIDDLEWARE = [

@@ -23,9 +23,10 @@ urlpatterns = [
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/new/", views.account_edit, name="account_new"),
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
+    path("", include("khaosat.web.odk.openrosa_urls")),  # ODK Collect (OpenRosa)
 ]
 
 # Each area's pages live under /surveys/<code>/ in its own app.
-AREAS = ["questionnaires", "sampling", "capture", "paper", "results", "monitoring"]
+AREAS = ["questionnaires", "sampling", "capture", "paper", "results", "monitoring", "odk"]
 for _area in AREAS:
     urlpatterns.append(path("surveys/<slug:code>/", include(f"khaosat.web.{_area}.urls")))
