@@ -26,6 +26,7 @@ from khaosat.web.core.scope import get_survey, has_perm, requires, visible_units
 from khaosat.web.monitoring import services
 from khaosat.web.monitoring.models import CheckRule, QualityFlag, Severity
 from khaosat.web.monitoring.svg import per_day_chart
+from khaosat.web.odk.services import device_rows as odk_device_rows
 
 OPEN = [Response.Status.ENTERED, Response.Status.VERIFIED]
 
@@ -56,6 +57,7 @@ def progress(request, code):
             "expected_percent": round(100 * data["expected_share"], 1),
             "chart": mark_safe(chart),  # built from numbers and dates only  # noqa: S308
             "can_review": has_perm(request.user, "responses.review"),
+            "odk_devices": odk_device_rows(survey, units),
         },
     )
 
