@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from khaosat.report.model import ResultTable
@@ -74,55 +73,13 @@ def suppress_table(table: ResultTable, min_cell: int = 10) -> ResultTable:
 
 
 # --- scrubbing of open-ended quotes -------------------------------------------------------
-
-_UPPER = "A-ZĐÀ-ỸÁÂÃÈÉÊÌÍÒÓÔÕÙÚĂĨŨƠƯẠ-ỹ"
-_HONORIFIC = r"(?:ông|bà|anh|chị|cô|chú|bác|em|cháu|đồng chí|đ/c|đc)"
-_TITLES = (
-    r"(?:(?:chủ tịch|phó chủ tịch|bí thư|phó bí thư|trưởng|phó|cán bộ|công chức|trưởng thôn|"
-    r"trưởng công an|công an|giám đốc|kế toán|địa chính|văn phòng|tư pháp|xã|phường|thôn|"
-    r"tổ trưởng)\s+)*"
+# One implementation, in the text area (names after titles, phones, ID and party-card numbers,
+# e-mails, addresses below commune level).
+from khaosat.text.scrub import (  # noqa: E402,F401
+    EMAIL_MASK,
+    ID_MASK,
+    NAME_MASK,
+    PHONE_MASK,
+    PLACE_MASK,
+    scrub_text,
 )
-_NAME_RE = re.compile(
-    rf"\b({_HONORIFIC}\s+{_TITLES})((?:\w+)(?:\s+\w+){{0,3}})",
-    re.UNICODE | re.IGNORECASE,
-)
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Phones: 0xx… or +84 / 84, 9–11 digits, digits optionally grouped by space, dot or dash.
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
-# CMND (9 digits) and CCCD (12 digits), also written with spaces or dots between groups.
-_ID_RE = re.compile(r"(?<!\d)\d(?:[\s.\-]?\d){8}(?:(?:[\s.\-]?\d){3})?(?![\d])")
-_LONG_DIGITS_RE = re.compile(r"\d{9,}")
-
-NAME_MASK = "[họ tên]"
-PHONE_MASK = "[số điện thoại]"
-ID_MASK = "[số giấy tờ]"
-EMAIL_MASK = "[email]"
-
-
-def _mask_name(m: re.Match[str]) -> str:
-    # Only the leading words that start with a capital letter are a name ("anh Nguyễn Văn Nam"),
-    # not "anh ấy", "bà con", "chị em".
-    words = re.split(r"(\s+)", m.group(2))
-    taken = 0
-    for i in range(0, len(words), 2):
-        w = words[i]
-        if w[:1].isupper() and not w.isupper() or (len(w) == 1 and w.isupper()):
-            taken = i + 1
-        else:
-            break
-    if taken == 0:
-        return m.group(0)
-    return m.group(1) + NAME_MASK + "".join(words[taken:])
-
-
-def scrub_text(text: str) -> str:
-    """Remove what could identify a person from an open-ended answer: names after ông/bà/anh/chị…,
-    phone numbers, CMND/CCCD numbers (9/12 digits) and e-mail addresses."""
-    if not text:
-        return text
-    out = _EMAIL_RE.sub(EMAIL_MASK, text)
-    out = _PHONE_RE.sub(PHONE_MASK, out)
-    out = _ID_RE.sub(ID_MASK, out)
-    out = _LONG_DIGITS_RE.sub(ID_MASK, out)
-    out = _NAME_RE.sub(_mask_name, out)
-    return out

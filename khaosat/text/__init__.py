@@ -1,3 +1,4 @@
-"""khaosat.text — Vietnamese open-ended answers (normalisation, word segmentation, themes,
-coding). Not built yet: open answers are scrubbed of names, phone and ID numbers by
-khaosat.report.privacy.scrub_text and quoted as typed. Imports no Django."""
+"""khaosat.text — Vietnamese open answers: normalisation (`normalize`), words and phrases
+(`words`, pyvi offline), codebooks of themes in TOML (`themes`), automatic coding with a
+confidence (`coding`), suggested themes (`suggest`), scrubbing of personal details (`scrub`),
+quotations (`quotes`) and agreement with hand codes (`agreement`). Imports no Django."""
