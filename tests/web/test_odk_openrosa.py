@@ -315,3 +315,19 @@ def test_anket_forms_from_the_simulator_go_in_like_keyed_ones(collect_a, survey,
             serial=f"P01-{k + 1:04d}",
         )
         assert Response.objects.get(instance_id=iid).answers == keyed.response.answers
+
+
+def test_failed_basic_sign_ins_lock_the_account(client, survey, users, field_version):
+    url = reverse("openrosa_formlist", args=[survey.code])
+    wrong = "Basic " + base64.b64encode(b"keyer_a:sai-mat-khau").decode()
+    for _ in range(4):
+        assert client.get(url, secure=True, HTTP_AUTHORIZATION=wrong).status_code == 401
+    assert client.get(url, secure=True, HTTP_AUTHORIZATION=wrong).status_code == 429  # locked
+    right = "Basic " + base64.b64encode(f"keyer_a:{PASSWORD}".encode()).decode()
+    assert client.get(url, secure=True, HTTP_AUTHORIZATION=right).status_code != 200
+
+
+def test_forms_are_only_read(collect_a, field_version, client):
+    entry, _xf = xform_of(collect_a, "mini_odk")
+    r = client.post(entry["downloadUrl"])
+    assert r.status_code == 405 and r["X-OpenRosa-Version"] == "1.0"

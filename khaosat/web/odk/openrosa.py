@@ -31,6 +31,10 @@ from khaosat.web.odk.models import DeviceToken
 REALM = "khaosat"
 
 
+class MethodNotAllowed(Exception):
+    pass
+
+
 def _reply(body: str | bytes, status: int = 200, content_type: str = "text/xml; charset=utf-8"):
     resp = HttpResponse(body, status=status, content_type=content_type)
     resp["X-OpenRosa-Version"] = OR.OPENROSA_VERSION
@@ -139,6 +143,8 @@ def openrosa(view):
             return view(request, caller, **kwargs)
         except Http404:
             return message("Không tìm thấy.", 404)
+        except MethodNotAllowed:
+            return message("Chỉ nhận GET.", 405)
 
     return wrapped
 
@@ -167,7 +173,9 @@ def form_list(request, caller: Caller):
     return _reply(OR.form_list_xml(entries))
 
 
-def _open_version(caller: Caller, form_id: str, version: str):
+def _open_version(request, caller: Caller, form_id: str, version: str):
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed
     for v in services.open_versions(caller.survey):
         if services.form_id_of(v) == form_id and v.version == version:
             return v
@@ -176,7 +184,7 @@ def _open_version(caller: Caller, form_id: str, version: str):
 
 @openrosa
 def xform(request, caller: Caller, form_id: str, version: str):
-    v = _open_version(caller, form_id, version)
+    v = _open_version(request, caller, form_id, version)
     resp = _reply(services.xform_bytes(v))
     resp["Content-Disposition"] = f'attachment; filename="{form_id}.xml"'
     return resp
@@ -184,7 +192,7 @@ def xform(request, caller: Caller, form_id: str, version: str):
 
 @openrosa
 def manifest(request, caller: Caller, form_id: str, version: str):
-    _open_version(caller, form_id, version)
+    _open_version(request, caller, form_id, version)
     return _reply(OR.manifest_xml([]))  # questionnaires carry no media files yet
 
 
