@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from khaosat.capture import serials as S
-from khaosat.capture.checks import prepare
 from khaosat.capture.errors import SerialError, SpreadsheetError
 from khaosat.capture.rules import FormRules
 from khaosat.questionnaire.errors import column_letter
@@ -330,7 +329,7 @@ def check_upload(data: bytes, filename: str, rules: FormRules, unit_code: str) -
                 )
             else:
                 seen[serial] = rownum
-        answers, found = prepare(rules, raw)
+        answers, found = rules.prepare(raw)
         for p in found:
             col = col_of.get(p.variable, "")
             msg = p.message_vi

@@ -474,10 +474,7 @@ class _Simulator:
         st.vals[rule.name] = self.plans[rule.name].conv(value)
 
     def _required(self, rule: Rule, st: _State) -> bool:
-        req = rule.required
-        if isinstance(req, X.Expr):
-            return X.to_boolean(req._ev(X._Ctx(st.vals, None, self.today, None)))
-        return bool(req)
+        return self.logic.is_required(rule, st.vals, self.today)
 
     def _ask(self, rule: Rule, st: _State) -> None:
         plan = self.plans[rule.name]

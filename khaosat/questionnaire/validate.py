@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from khaosat.questionnaire import expr as X
+from khaosat.questionnaire.errors import CoercionError
 from khaosat.questionnaire.model import (
     Choice,
     Group,
@@ -37,8 +38,10 @@ __all__ = [
     "Problem",
     "Rule",
     "compile_logic",
+    "coerce_answers",
     "compute_calculations",
     "logic_json",
+    "prepare",
     "relevance",
     "relevant_questions",
     "validate",
@@ -254,6 +257,13 @@ class FormLogic:
             if not X.to_boolean(e._ev(X._Ctx(values, None, today, None))):
                 return False
         return True
+
+    def is_required(self, rule: Rule, values: Mapping[str, Any], today: str) -> bool:
+        """Whether a (relevant) rule must be answered given the values so far."""
+        req = rule.required
+        if isinstance(req, X.Expr):
+            return X.to_boolean(req._ev(X._Ctx(values, None, today, None)))
+        return bool(req)
 
     def allowed_codes(self, rule: Rule, values: Mapping[str, Any], today: str) -> list[Any]:
         """Codes offered by the question after its choice_filter, in list order."""
@@ -582,10 +592,7 @@ def validate(
                         )
                 continue
             if not present:
-                req = rule.required
-                if isinstance(req, X.Expr):
-                    req = X.to_boolean(req._ev(X._Ctx(values, None, t, None)))
-                if req:
+                if logic.is_required(rule, values, t):
                     msg = q_.required_message and next(iter(q_.required_message.values()), "")
                     problems.append(
                         Problem(
@@ -641,6 +648,50 @@ def validate(
     order = {r.name: i for i, r in enumerate(logic.rules)}
     problems.sort(key=lambda p: order.get(p.variable, len(order)))
     return _dedupe(problems)
+
+
+def coerce_answers(
+    q: Questionnaire | FormLogic, raw: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Typed answers (docs/data-contract.md) from raw values such as spreadsheet cells or typed
+    text ("1 3" for a select_multiple, "31/12/2025" for a date); a problem for each value that
+    does not fit its question. Calculations are dropped (they are recomputed, never taken from
+    input); keys that are not variables are kept for `validate` to report."""
+    logic = compile_logic(q)
+    answers: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, value in raw.items():
+        rule = logic.by_name.get(name)
+        if rule is not None and rule.kind == "calc":
+            continue
+        if rule is None:
+            v = None if isinstance(value, str) and not value.strip() else value
+        else:
+            try:
+                v = rule.question.coerce(value, [c.code for c in rule.choices] or None)
+            except CoercionError as exc:
+                problems.append(Problem(name, TYPE, exc.message))
+                continue
+        if v is not None:
+            answers[name] = v
+    return answers, problems
+
+
+def prepare(
+    q: Questionnaire | FormLogic,
+    raw: Mapping[str, Any],
+    today: _dt.date | str | None = None,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """What every source of responses does before storing: coerce raw values, compute the
+    calculations in form order, validate. Returns (answers to store, problems)."""
+    logic = compile_logic(q)
+    answers, problems = coerce_answers(logic, raw)
+    answers.update(
+        {k: v for k, v in compute_calculations(logic, answers, today).items() if v is not None}
+    )
+    bad = {p.variable for p in problems}
+    problems += [p for p in validate(logic, answers, today) if p.variable not in bad]
+    return answers, problems
 
 
 def _form_checks(logic: FormLogic, values: Mapping[str, Any], t: str) -> list[Problem]:

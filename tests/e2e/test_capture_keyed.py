@@ -128,7 +128,6 @@ def test_keyer_keys_forms_with_the_keyboard_only(
 
 
 def test_keyer_keys_a_full_anket_form(live_server, browser, survey, users, anket_version):
-    from khaosat.capture.checks import prepare
     from khaosat.questionnaire.model import Questionnaire
     from khaosat.questionnaire.simulate import simulate
 
@@ -137,9 +136,11 @@ def test_keyer_keys_a_full_anket_form(live_server, browser, survey, users, anket
     intended = skipped = None
     for sim in simulate(Questionnaire.from_dict(anket_version.definition), n=60, seed=7):
         answers = {k: v for k, v in sim.answers.items() if k in asked}
-        expected, problems = prepare(rules, answers)
+        expected, problems = rules.prepare(answers)
         skipped = [
-            f.name for f in rules.fields if f.relevant is not None and f.name not in expected
+            f.name
+            for f in rules.fields
+            if rules.logic.by_name[f.name].relevant and f.name not in expected
         ]
         if not problems and skipped:
             intended = answers

@@ -1,4 +1,5 @@
-"""Skip logic in the browser: xlsexpr.js walk() agrees with FormLogic.walk on many responses."""
+"""Form logic in the browser: xlsexpr.js (walk, settle, isRequired, constraints, choice filters)
+agrees with the server's FormLogic on many responses — the one evaluator of each language."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ JS_WALK = """
   const r = KhaosatExpr.walk(logic, answers, {today: today});
   const constraints = {};
   const offered = {};
+  const required = {};
   logic.items.forEach((it) => {
     if (it.kind !== 'question' || !r.relevant[it.name]) return;
+    if ('required' in it) required[it.name] = KhaosatExpr.isRequired(it, r.values, {today: today});
     if (it.constraint && answers[it.name] !== undefined) {
       constraints[it.name] = KhaosatExpr.evaluateBool(it.constraint, r.values,
         {today: today, current: KhaosatExpr.exprValue(it, answers[it.name])});
@@ -32,7 +35,9 @@ JS_WALK = """
     const codes = KhaosatExpr.allowedCodes(it, r.values, {today: today});
     if (codes !== null) offered[it.name] = codes;
   });
-  return {relevant: r.relevant, calculations: r.calculations, constraints, offered};
+  const settled = KhaosatExpr.settle(logic, answers, {today: today}).answers;
+  return {relevant: r.relevant, calculations: r.calculations, constraints, offered, required,
+          settled};
 })
 """
 
@@ -82,19 +87,35 @@ def _python(logic, answers_list):
     from khaosat.questionnaire import expr as X
 
     res = []
+    items = {it.name for it, _ in logic.items}
     for a in answers_list:
         rel, values, calcs = logic.walk(a, TODAY)
-        constraints, offered = {}, {}
+        constraints, offered, required = {}, {}, {}
+        settled = {
+            k: v
+            for k, v in a.items()
+            if k not in items or (rel.get(k) and logic.by_name[k].kind != "calc")
+        }
+        settled.update(calcs)
         for rule in logic.rules:
             if not rel.get(rule.name):
                 continue
+            if rule.name in items:
+                required[rule.name] = logic.is_required(rule, values, TODAY)
             if rule.constraint is not None and rule.name in a:
                 cur = logic.xpath_value(rule.name, a[rule.name])
                 constraints[rule.name] = X.evaluate_bool(rule.constraint, values, cur, TODAY)
             if rule.choice_filter is not None and rule.choices:
                 offered[rule.name] = logic.allowed_codes(rule, values, TODAY)
         res.append(
-            {"relevant": rel, "calculations": calcs, "constraints": constraints, "offered": offered}
+            {
+                "relevant": rel,
+                "calculations": calcs,
+                "constraints": constraints,
+                "offered": offered,
+                "required": required,
+                "settled": settled,
+            }
         )
     return res
 

@@ -3,7 +3,7 @@ web/tablet form; paper OMR and ODK later).
 
     submit(survey=, source=, answers=, user=, serial= | instance_id=, unit=, metadata=, ...)
 
-* validates in one place (khaosat.capture.checks.prepare -> questionnaire.validate),
+* validates in one place (FormRules.prepare = khaosat.questionnaire.validate.prepare),
 * stores atomically with its source and questionnaire version,
 * is idempotent: the same serial (per survey) or the same instance UUID never makes two
   responses — the database's unique constraints decide, a lost race is caught and read back,
@@ -24,7 +24,6 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from khaosat.capture import serials as S
-from khaosat.capture.checks import prepare
 from khaosat.capture.double_entry import compare, same
 from khaosat.capture.errors import SerialError
 from khaosat.capture.rules import FormRules, Problem
@@ -208,7 +207,7 @@ def submit(
             "Khảo sát chưa có bảng hỏi: nạp bảng hỏi (XLSForm) trước khi nhập phiếu.", status=409
         )
     rules = rules_for(version)
-    clean, problems = prepare(rules, answers)
+    clean, problems = rules.prepare(answers)
     if problems and not accept_problems:
         raise InvalidAnswers(problems)
     iid = parse_instance_id(instance_id)

@@ -8,7 +8,6 @@ from typing import Any
 from django.utils import timezone
 
 from khaosat.capture import serials as S
-from khaosat.capture.checks import prepare
 from khaosat.capture.double_entry import compare, keyer_rates, merge
 from khaosat.web.capture import door
 from khaosat.web.capture.models import Discrepancy, EntryPass
@@ -145,7 +144,7 @@ def save_pass(
     if r is None:
         raise door.DoorError(f"Số phiếu {serial} chưa được nhập lần 1.", status=404)
     rules = door.rules_for(r.questionnaire)
-    answers, problems = prepare(rules, raw)
+    answers, problems = rules.prepare(raw)
     if problems:
         raise door.InvalidAnswers(problems)
     with door.write_transaction():
@@ -223,7 +222,7 @@ def adjudicate(r: Response, decisions: dict[str, Any], user, note: str = "") -> 
         final_decisions = {**decided, **typed}
         remaining = [v for v in open_ if v not in typed]
         if not remaining:
-            final, problems = prepare(rules, merge(first.answers, final_decisions))
+            final, problems = rules.prepare(merge(first.answers, final_decisions))
             if problems:
                 raise door.InvalidAnswers(problems)
         now = timezone.now()

@@ -12,6 +12,12 @@
  *   KhaosatExpr.evaluate(ast, values, {current, today, choice}) -> boolean | number | string
  *   KhaosatExpr.evaluateBool(ast, values, opts) -> boolean
  *
+ * and, on a form's logic (validate.logic_json): walk(logic, answers) -> relevance and
+ * calculations in form order; settle(logic, answers) -> the answers that stand after a change;
+ * isRequired / constraintHolds / allowedCodes of one item. This is the one evaluator of form
+ * logic in the browser: keyed entry, the tablet form and the preview use it (through
+ * capture/formlogic.js, which only turns typed text into values and back).
+ *
  * AST nodes: ["num", n] ["str", s] ["ref", name] ["cur"] ["name", col] ["neg", e]
  *            ["bin", op, left, right] ["fn", name, ...args]
  * values: {name: answer} with answers as stored (codes; select_multiple as an array;
@@ -555,8 +561,48 @@
       });
   }
 
+  // Whether a relevant item must be answered (validate.FormLogic.is_required).
+  function isRequired(item, values, opts) {
+    const req = item.required;
+    if (req === true) return true;
+    if (!req || item.calculation) return false;
+    return evaluateBool(req, values, { today: (opts || {}).today });
+  }
+
+  // Whether `value` (as stored) satisfies the item's constraint given walk(...).values.
+  function constraintHolds(item, value, values, opts) {
+    if (!item.constraint) return true;
+    const o = opts || {};
+    return evaluateBool(item.constraint, values, { today: o.today, current: exprValue(item, value) });
+  }
+
+  /**
+   * The answers as a person sees them after a change: in form order, answers of items that are
+   * no longer relevant are dropped and every calculation is recomputed (the server does the
+   * same before validating: validate.prepare). Returns {answers, walk}.
+   */
+  function settle(logic, answers, opts) {
+    const r = walk(logic, answers, opts);
+    const out = {};
+    Object.keys(answers || {}).forEach(function (k) {
+      if (!(k in r.relevant)) out[k] = answers[k]; // not an item of the logic: the server judges
+    });
+    logic.items.forEach(function (it) {
+      if (it.kind !== "question") return;
+      if (it.calculation) {
+        if (r.calculations[it.name] !== undefined) out[it.name] = r.calculations[it.name];
+      } else if (r.relevant[it.name] && answers[it.name] !== undefined && answers[it.name] !== null) {
+        out[it.name] = answers[it.name];
+      }
+    });
+    return { answers: out, walk: r };
+  }
+
   const api = {
     walk: walk,
+    settle: settle,
+    isRequired: isRequired,
+    constraintHolds: constraintHolds,
     exprValue: exprValue,
     allowedCodes: allowedCodes,
     calcValue: calcValue,

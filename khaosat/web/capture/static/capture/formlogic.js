@@ -1,9 +1,10 @@
 /*
- * formlogic.js — the questionnaire's rules in the browser for keyed entry and the tablet form.
- * The spec comes from the server (khaosat.capture.rules.FormRules.spec()): fields in form order
- * with the JSON AST of relevant/constraint/required/calculation, evaluated by xlsexpr.js
- * (window.KhaosatExpr) with the same rules as the server's validation. The server validates
- * again on save; this is for refusing a bad code at once.
+ * formlogic.js — a questionnaire's fields for keyed entry, the tablet form and the preview.
+ * The spec comes from the server (khaosat.capture.rules.FormRules.spec()): the fields to show
+ * in form order (labels, codes) and the form logic as JSON (validate.logic_json). Every rule —
+ * relevance, required, constraint, choice filter, calculation — is evaluated by xlsexpr.js
+ * (window.KhaosatExpr), the browser twin of the server's evaluator; this file only turns
+ * typed text into stored values and values into text. The server validates again on save.
  */
 (function (root) {
   "use strict";
@@ -11,8 +12,11 @@
 
   function FormLogic(spec) {
     this.spec = spec;
+    this.logic = spec.logic;
     this.fields = spec.fields;
     this.byName = {};
+    this.items = {};
+    for (const it of this.logic.items) this.items[it.name] = it;
     for (const f of this.fields) {
       this.byName[f.name] = f;
       f.codeMap = {};
@@ -20,45 +24,18 @@
     }
   }
 
-  // Answers as the expression language sees them: select_one codes as strings (ODK).
-  FormLogic.prototype.xv = function (answers) {
-    const out = {};
-    for (const k in answers) {
-      const f = this.byName[k];
-      const v = answers[k];
-      out[k] = f && f.type === "select_one" && v !== null && v !== undefined ? String(v) : v;
-    }
-    return out;
-  };
-
   FormLogic.prototype.isRelevant = function (f, answers) {
-    return !f.relevant || X.evaluateBool(f.relevant, this.xv(answers));
+    return X.walk(this.logic, answers).relevant[f.name] !== false;
   };
 
   FormLogic.prototype.isRequired = function (f, answers) {
-    if (f.required === true) return true;
-    if (!f.required || f.type === "calculate") return false;
-    return X.evaluateBool(f.required, this.xv(answers));
+    const r = X.walk(this.logic, answers);
+    return r.relevant[f.name] !== false && X.isRequired(this.items[f.name], r.values);
   };
 
-  // In form order: clear answers of fields that are no longer relevant, compute calculations.
+  // In form order: drop answers of fields that are no longer relevant, compute calculations.
   FormLogic.prototype.recompute = function (answers) {
-    const out = Object.assign({}, answers);
-    for (const f of this.fields) {
-      if (!this.isRelevant(f, out)) {
-        delete out[f.name];
-        continue;
-      }
-      if (f.type === "calculate" && f.calculation) {
-        delete out[f.name];
-        const v = X.evaluate(f.calculation, this.xv(out));
-        if (v === "" || (typeof v === "number" && !Number.isFinite(v))) continue;
-        if (typeof v === "boolean") out[f.name] = v ? 1 : 0;
-        else if (typeof v === "string" && /^-?\d+$/.test(v)) out[f.name] = parseInt(v, 10);
-        else out[f.name] = v;
-      }
-    }
-    return out;
+    return X.settle(this.logic, answers).answers;
   };
 
   FormLogic.prototype.codeOf = function (f, text) {
@@ -116,27 +93,37 @@
 
   // null when `value` is acceptable for `f` given the other answers, else the reason.
   FormLogic.prototype.check = function (f, value, answers) {
+    const item = this.items[f.name];
     const empty = value === null || value === undefined || value === "" ||
       (Array.isArray(value) && value.length === 0);
+    const with_ = Object.assign({}, answers);
+    if (empty) delete with_[f.name];
+    else with_[f.name] = value;
+    const r = X.walk(this.logic, with_);
     if (empty) {
-      return this.isRequired(f, answers) ? "Câu " + f.name + " bắt buộc phải trả lời." : null;
+      return X.isRequired(item, r.values) ? "Câu " + f.name + " bắt buộc phải trả lời." : null;
     }
-    if (f.constraint) {
-      const cur = f.type === "select_one" ? String(value) : value;
-      const with_ = Object.assign({}, answers);
-      with_[f.name] = value;
-      if (!X.evaluateBool(f.constraint, this.xv(with_), { current: cur })) {
-        return "Câu " + f.name + ": " + (f.constraint_message || ("giá trị " + value + " không thỏa điều kiện của câu hỏi")) + ".";
+    const allowed = X.allowedCodes(item, r.values);
+    if (allowed !== null) {
+      const given = Array.isArray(value) ? value : [value];
+      const out = given.filter(function (c) { return allowed.indexOf(c) < 0; });
+      if (out.length) {
+        return "Câu " + f.name + ": mã " + out.join(", ") + " không dùng được với các câu trả lời trước (" +
+          allowed.join(", ") + ").";
       }
+    }
+    if (!X.constraintHolds(item, value, r.values)) {
+      return "Câu " + f.name + ": " + (f.constraint_message || ("giá trị " + value + " không thỏa điều kiện của câu hỏi")) + ".";
     }
     return null;
   };
 
   // Index of the next field to ask after `i` (relevant, not calculated), or -1.
   FormLogic.prototype.next = function (i, answers) {
+    const relevant = X.walk(this.logic, answers).relevant;
     for (let k = i + 1; k < this.fields.length; k++) {
       const f = this.fields[k];
-      if (f.type !== "calculate" && this.isRelevant(f, answers)) return k;
+      if (f.type !== "calculate" && relevant[f.name] !== false) return k;
     }
     return -1;
   };
