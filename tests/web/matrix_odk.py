@@ -51,7 +51,7 @@ def _attachment_a(f):
         survey=f["survey"], unit=f["unit_a"], questionnaire=v, source=Response.Source.ODK
     )
     sha = services.store_blob(b"\xff\xd8\xff a photo")
-    a = Attachment.objects.create(
+    Attachment.objects.create(
         response=r,
         instance_id=uuid.uuid4(),
         filename="anh.jpg",
@@ -59,7 +59,7 @@ def _attachment_a(f):
         size=10,
         content_type="image/jpeg",
     )
-    return {"code": f["survey"].code, "pk": a.pk}
+    return {"code": f["survey"].code, "sha256": sha}
 
 
 MATRIX = {

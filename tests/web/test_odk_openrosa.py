@@ -132,6 +132,24 @@ def test_a_filled_form_is_stored_through_the_door(collect_a, field_version, unit
     assert device_a[0].last_submission_at is not None and device_a[0].submissions == 1
 
 
+def test_a_photo_of_the_paper_form_shows_on_the_review_page(
+    collect_a, field_version, login, users, survey
+):
+    _e, xf = xform_of(collect_a, "mini_odk")
+    iid = uuid.uuid4()
+    photo = b"\xff\xd8\xff\xe0 photo of page 1"
+    xml = fill(xf.content, {**GOOD, "anh": "p1.jpg"}, instance_id=iid)
+    assert collect_a.send(xml, {"p1.jpg": (photo, "image/jpeg")}).status_code == 201
+    resp = Response.objects.get(instance_id=iid)
+    url = reverse("odk_attachment", args=[survey.code, hashlib.sha256(photo).hexdigest()])
+    page = login(users["coord_a"]).get(reverse("monitoring_review", args=[survey.code, resp.pk]))
+    assert page.status_code == 200 and url in page.content.decode()
+    got = login(users["keyer_a"]).get(url)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == photo
+    assert got["Content-Type"] == "image/jpeg"
+    assert login(users["coord_b"]).get(url).status_code == 404
+
+
 def test_identical_resend_succeeds_and_stores_nothing_new(collect_a, field_version):
     _e, xf = xform_of(collect_a, "mini_odk")
     xml = fill(xf.content, GOOD)

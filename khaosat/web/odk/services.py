@@ -349,6 +349,20 @@ def receive(
         metadata["client_device_id"] = client_device_id[:200]
     referenced = [files_by_name[f] for f in reading.files.values() if f in files_by_name]
     metadata["files"] = [p.name for p in referenced]
+    # Photos of the paper form show on the review page like scanned pages.
+    photos = [p for p in referenced if p.safe_type.startswith("image/")]
+    if photos:
+        from django.urls import reverse
+
+        metadata["pages"] = [
+            {
+                "page": n,
+                "sha256": (sha := hashlib.sha256(p.data).hexdigest()),
+                "url": reverse("odk_attachment", args=[survey.code, sha]),
+                "source": p.name,
+            }
+            for n, p in enumerate(photos, start=1)
+        ]
 
     def on_stored(result: door.SubmitResult) -> None:
         r = result.response

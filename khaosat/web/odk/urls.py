@@ -9,5 +9,5 @@ urlpatterns = [
     path("odk/<int:pk>/revoke/", views.device_revoke, name="odk_device_revoke"),
     path("odk/quarantine/", views.quarantine_list, name="odk_quarantine"),
     path("odk/quarantine/<int:pk>/", views.quarantine_detail, name="odk_quarantine_detail"),
-    path("odk/files/<int:pk>", views.attachment, name="odk_attachment"),
+    path("odk/files/<str:sha256>", views.attachment, name="odk_attachment"),
 ]

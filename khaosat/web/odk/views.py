@@ -150,14 +150,20 @@ def quarantine_detail(request, code, pk):
 
 
 @requires("responses.view")
-def attachment(request, code, pk):
+def attachment(request, code, sha256):
+    """A file sent with a form (by its hash), for users who may see that form's unit."""
     survey = get_survey(request.user, code)
-    att = get_object_or_404(
-        Attachment.objects.select_related("response"),
-        pk=pk,
-        response__survey=survey,
-        response__unit__in=visible_units(request.user, survey),
+    att = (
+        Attachment.objects.filter(
+            sha256=sha256,
+            response__survey=survey,
+            response__unit__in=visible_units(request.user, survey),
+        )
+        .order_by("id")
+        .first()
     )
+    if att is None:
+        raise Http404()
     path = services.blob_path(att.sha256)
     if not path.exists():
         raise Http404()
