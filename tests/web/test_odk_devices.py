@@ -137,3 +137,10 @@ def test_progress_shows_each_devices_last_submission(login, users, survey, clien
     # unit B's coordinator does not see unit A's devices
     other = login(users["coord_b"]).get(reverse("monitoring_progress", args=[survey.code]))
     assert "Máy tính bảng 1" not in other.content.decode()
+
+
+def test_the_page_is_translated_to_english(login, users, survey, settings):
+    c = login(users["coord_a"])
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = c.get(reverse("odk_devices", args=[survey.code])).content.decode()
+    assert "Issue a token for a device" in html and "Cấp mã cho một thiết bị" not in html
