@@ -31,8 +31,15 @@ from khaosat.paper.layout import (
     PageLayout,
 )
 from khaosat.paper.printing import QR_FORMAT, QR_PREFIX
+from khaosat.stats.format import fmt_number
 
 PPM = 8.0  # pixels per mm of the registered page image (203 dpi)
+GRID_PPM = 4.0  # pixels per mm where printed box outlines are looked for (registration)
+GRID_SEARCH_MM = 2.5  # how far from its expected place a box outline is looked for
+GRID_SCORE = 0.5  # correlation with the printed outline that counts as "found"
+RESIDUAL_MEAN_MM = 0.3  # a page whose boxes sit further from the fit than this goes to review
+RESIDUAL_SHARE = 0.15  # ... or whose share of boxes off by more than RESIDUAL_BOX_MM is larger
+RESIDUAL_BOX_MM = 0.6
 DETECT_PPM = 5.0  # pixels per mm for marker detection
 SEARCH_MM = 0.6  # local re-alignment window around each box (registration is ~0.1 mm)
 INSET_MM = 0.6  # interior of a box = box minus this on every side
@@ -212,6 +219,24 @@ class ReadResult:
 # -- loading scans -------------------------------------------------------------------------
 
 
+# limits checked before anything is decoded or rendered (a small file can claim a huge page)
+MAX_PAGE_PT = 1300.0  # a page side in PDF points (A3 is 842 x 1191)
+MAX_PIXELS = 60_000_000  # pixels of one image (a 12 MP phone photo; A4 at 600 dpi is 35 MP)
+MAX_PAGES = 600  # pages of one upload (a unit's 50 forms of 4 pages, three times over)
+
+
+def _too_many_pages(name: str, n: int) -> ScanError:
+    return ScanError(
+        f"Tệp «{name}» có {fmt_int(n)} trang, vượt giới hạn {fmt_int(MAX_PAGES)} trang cho một "
+        "lần tải lên; hãy chia thành nhiều tệp nhỏ hơn rồi tải lên từng tệp."
+    )
+
+
+def fmt_int(n: int) -> str:
+    """1.000 (Vietnamese thousands)."""
+    return f"{int(n):,}".replace(",", ".")
+
+
 def load_scans(paths: Iterable[str | Path], dpi: int = 200) -> list[ScanPage]:
     """Pages of PDF (rasterised with pdfium) and image files; raises ScanError for a bad file."""
     pages: list[ScanPage] = []
@@ -230,20 +255,144 @@ def load_scan_bytes(data: bytes, name: str, dpi: int = 200) -> list[ScanPage]:
         return _load_pdf(data, name, dpi)
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
+    _register_heif()
     try:
         img = Image.open(io.BytesIO(data))
         out = []
         for k, frame in enumerate(ImageSequence.Iterator(img)):
+            if k >= MAX_PAGES:
+                raise _too_many_pages(name, k + 1)
+            w, h = frame.size
+            if w * h > MAX_PIXELS:
+                raise ScanError(
+                    f"Ảnh «{name}»{f' (trang {k + 1})' if k else ''} có {fmt_int(w)}×{fmt_int(h)} "
+                    f"điểm ảnh, vượt giới hạn {fmt_int(MAX_PIXELS // 1_000_000)} triệu điểm ảnh, "
+                    "hãy quét ở 200–300 dpi hoặc chụp ở độ phân giải thường (8–12 MP)."
+                )
+            frame = _upright(frame)
             arr = np.asarray(frame.convert("L"))
             label = name if getattr(img, "n_frames", 1) == 1 else f"{name}, trang {k + 1}"
             out.append(ScanPage(arr.copy(), label))
         return out
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ScanError(
             f"Không đọc được tệp «{name}» như ảnh hoặc PDF ({exc.__class__.__name__}). "
             "Tệp có thể bị hỏng hoặc chưa tải lên hết; hãy quét hoặc tải lại "
-            "(nhận PDF, PNG, JPEG, TIFF)."
+            "(nhận PDF, PNG, JPEG, TIFF, HEIC)."
         ) from None
+
+
+def _register_heif() -> None:
+    """HEIC/HEIF photos (iPhones and many Android phones) through pillow-heif, if installed."""
+    global _HEIF
+    if _HEIF is None:
+        try:
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+            _HEIF = True
+        except ImportError:
+            _HEIF = False
+
+
+_HEIF: bool | None = None
+
+
+def _upright(frame):
+    """A phone photo turned as its EXIF orientation says (the reader finds the rest)."""
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(frame)
+    except (OSError, ValueError, TypeError):
+        return frame
+
+
+_OBJ = re.compile(rb"(?<![0-9])([0-9]+)\s+([0-9]+)\s+obj\b")
+_REF = re.compile(rb"(?<![0-9])([0-9]+)\s+[0-9]+\s+R\b")
+_PARENT = re.compile(rb"/Parent\s+[0-9]+\s+[0-9]+\s+R")
+
+
+def _bad_streams(data: bytes) -> tuple[set[int], dict[int, bytes]]:
+    """Objects whose Flate stream does not decode to its end (damaged bytes), and all bodies."""
+    import zlib
+
+    starts = [(int(m.group(1)), m.start(), m.end()) for m in _OBJ.finditer(data)]
+    bodies: dict[int, bytes] = {}
+    bad: set[int] = set()
+    for k, (num, _, body_start) in enumerate(starts):
+        end = starts[k + 1][1] if k + 1 < len(starts) else len(data)
+        body = data[body_start:end]
+        bodies[num] = body
+        at = body.find(b"stream")
+        if at < 0 or b"/FlateDecode" not in body[:at]:
+            continue
+        raw = body[at + 6 :]
+        raw = raw[2:] if raw[:2] == b"\r\n" else raw[1:]
+        stop = raw.rfind(b"endstream")
+        if stop < 0:
+            bad.add(num)
+            continue
+        raw = raw[:stop]
+        ok = True
+        if b"/ASCII85Decode" in body[:at]:
+            import base64
+
+            try:
+                txt = raw.strip()
+                txt = txt[2:] if txt.startswith(b"<~") else txt
+                raw = base64.a85decode(txt if txt.endswith(b"~>") else txt + b"~>", adobe=True)
+            except ValueError:
+                ok = False
+        d = zlib.decompressobj()
+        try:
+            d.decompress(raw)
+            ok = ok and d.eof
+        except zlib.error:
+            ok = False
+        if not ok:
+            bad.add(num)
+    return bad, bodies
+
+
+def _damaged_pages(data: bytes) -> list[int] | None:
+    """Page numbers (1-based) that reach a damaged stream; [] for none; None if damaged but
+    no page can be named (a shared part of the file)."""
+    bad, bodies = _bad_streams(data)
+    if not bad:
+        return []
+    # the page tree in reading order: from the root /Pages through its /Kids
+    roots = [
+        n for n, b in bodies.items() if re.search(rb"/Type\s*/Pages\b", b) and b"/Parent" not in b
+    ]
+    order: list[int] = []
+
+    def walk(n: int, depth: int = 0) -> None:
+        body = bodies.get(n, b"")
+        if depth > 30:
+            return
+        if re.search(rb"/Type\s*/Pages\b", body):
+            kids = re.search(rb"/Kids\s*\[([^\]]*)\]", body)
+            for m in _REF.finditer(kids.group(1) if kids else b""):
+                walk(int(m.group(1)), depth + 1)
+        elif re.search(rb"/Type\s*/Page\b", body):
+            order.append(n)
+
+    for r in roots[:1]:
+        walk(r)
+    hit = []
+    for i, n in enumerate(order):
+        seen, todo = {n}, [n]
+        while todo:
+            body = _PARENT.sub(b"", bodies.get(todo.pop(), b"").split(b"stream", 1)[0])
+            for m in _REF.finditer(body):
+                r = int(m.group(1))
+                if r not in seen:
+                    seen.add(r)
+                    todo.append(r)
+        if seen & bad:
+            hit.append(i + 1)
+    return hit or None
 
 
 def _load_pdf(data: bytes, name: str, dpi: int) -> list[ScanPage]:
@@ -255,8 +404,27 @@ def _load_pdf(data: bytes, name: str, dpi: int) -> list[ScanPage]:
             f"Tệp PDF «{name}» bị cắt cụt (thiếu phần cuối tệp). Không trang nào của tệp này "
             "được đọc; hãy quét hoặc tải lại toàn bộ tệp."
         )
+    damaged = _damaged_pages(data)
+    if damaged is None or damaged:
+        where = (
+            f"trang {', '.join(map(str, damaged[:10]))}" if damaged else "phần dữ liệu dùng chung"
+        )
+        raise ScanError(
+            f"Tệp PDF «{name}» bị hỏng ở {where} (dữ liệu trong tệp không giải nén được). "
+            "Không trang nào của tệp này được đọc hay lưu; hãy quét hoặc xuất lại toàn bộ tệp."
+        )
     try:
         pdf = pdfium.PdfDocument(data)
+        if len(pdf) > MAX_PAGES:
+            raise _too_many_pages(name, len(pdf))
+        for i in range(len(pdf)):
+            w, h = pdf[i].get_size()
+            if max(w, h) > MAX_PAGE_PT:
+                raise ScanError(
+                    f"Trang {i + 1} của tệp PDF «{name}» có khổ {fmt_int(round(w))}×"
+                    f"{fmt_int(round(h))} điểm (pt), vượt giới hạn {fmt_int(MAX_PAGE_PT)} điểm "
+                    "(lớn hơn khổ A3), nên không trang nào được đọc; hãy quét lại phiếu ở khổ A4."
+                )
         out = []
         for i in range(len(pdf)):
             bitmap = pdf[i].render(scale=dpi / 72.0, grayscale=True)
@@ -327,6 +495,21 @@ def _marker_page_pts(mid: int) -> np.ndarray:
 class _Registered:
     page: np.ndarray  # canonical grey image, PPM pixels per mm
     markers: int
+    matrix: np.ndarray  # canonical page pixels -> image pixels
+    marker_pts: np.ndarray  # detected marker corners, page mm (expected) and image px (found)
+    marker_img: np.ndarray
+
+
+def _warp(grey: np.ndarray, m: np.ndarray) -> np.ndarray:
+    size = (int(PAGE_W * PPM), int(PAGE_H * PPM))
+    return cv2.warpPerspective(
+        grey,
+        m,
+        size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
+    )
 
 
 def _register(grey: np.ndarray) -> _Registered | None:
@@ -345,7 +528,7 @@ def _register(grey: np.ndarray) -> _Registered | None:
     if len(found) >= 4:
         m, _ = cv2.findHomography(src, dst, 0)
     else:
-        # least squares over the 12 corners of three markers
+        # least squares over the 12 corners of three markers (refined later from the boxes)
         design = np.hstack([src, np.ones((len(src), 1))])
         sol, *_ = np.linalg.lstsq(design, dst, rcond=None)
         m = np.vstack([sol.T, [0, 0, 1]])
@@ -356,16 +539,150 @@ def _register(grey: np.ndarray) -> _Registered | None:
     px_per_mm = np.sqrt(abs(np.linalg.det(m[:2, :2]))) * PPM
     if err > 2.0 * px_per_mm:  # markers inconsistent with a flat page
         return None
-    size = (int(PAGE_W * PPM), int(PAGE_H * PPM))
-    page = cv2.warpPerspective(
-        grey,
-        m,
-        size,
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=255,
-    )
-    return _Registered(page, len(found))
+    return _Registered(_warp(grey, m), len(found), m, src / PPM, dst)
+
+
+_OUTLINE: dict[tuple[float, float], np.ndarray] = {}
+
+
+def _outline_template(w_mm: float, h_mm: float) -> np.ndarray:
+    """A printed box outline (0,35 mm line) with 1 mm of paper around, at GRID_PPM."""
+    key = (round(w_mm, 2), round(h_mm, 2))
+    if key not in _OUTLINE:
+        k = 4  # drawn finer, then reduced
+        ppm = GRID_PPM * k
+        pad = 1.0
+        t = np.full((round((h_mm + 2 * pad) * ppm), round((w_mm + 2 * pad) * ppm)), 255, np.uint8)
+        cv2.rectangle(
+            t,
+            (round(pad * ppm), round(pad * ppm)),
+            (round((pad + w_mm) * ppm), round((pad + h_mm) * ppm)),
+            0,
+            max(1, round(0.35 * ppm)),
+        )
+        small = cv2.resize(
+            t,
+            (round((w_mm + 2 * pad) * GRID_PPM), round((h_mm + 2 * pad) * GRID_PPM)),
+            interpolation=cv2.INTER_AREA,
+        )
+        _OUTLINE[key] = small.astype(np.float32)
+    return _OUTLINE[key]
+
+
+def _grid_points(page: np.ndarray, boxes: Sequence[Box]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each box's printed outline is on a registered page (mm), for those found.
+
+    Returns (expected, found) box centres in mm. An outline is looked for within
+    GRID_SEARCH_MM of its expected place on a copy at GRID_PPM; a correlation under GRID_SCORE
+    (a box covered by ink, a torn corner) is left out.
+    """
+    f = GRID_PPM / PPM
+    small = cv2.resize(page, None, fx=f, fy=f, interpolation=cv2.INTER_AREA).astype(np.float32)
+    H, W = small.shape
+    exp, got = [], []
+    r = GRID_SEARCH_MM
+    for b in boxes:
+        t = _outline_template(b.w, b.h)
+        th, tw = t.shape
+        x0 = round((b.x - 1.0 - r) * GRID_PPM)
+        y0 = round((b.y - 1.0 - r) * GRID_PPM)
+        x1 = x0 + tw + round(2 * r * GRID_PPM)
+        y1 = y0 + th + round(2 * r * GRID_PPM)
+        if x0 < 0 or y0 < 0 or x1 > W or y1 > H:
+            continue
+        res = cv2.matchTemplate(small[y0:y1, x0:x1], t, cv2.TM_CCOEFF_NORMED)
+        _, score, _, (px, py) = cv2.minMaxLoc(res)
+        if score < GRID_SCORE:
+            continue
+        dx = dy = 0.0
+        if 0 < px < res.shape[1] - 1:  # sub-pixel peak
+            a, c, e = res[py, px - 1], res[py, px], res[py, px + 1]
+            den = a - 2 * c + e
+            dx = 0.5 * (a - e) / den if den < 0 else 0.0
+        if 0 < py < res.shape[0] - 1:
+            a, c, e = res[py - 1, px], res[py, px], res[py + 1, px]
+            den = a - 2 * c + e
+            dy = 0.5 * (a - e) / den if den < 0 else 0.0
+        fx = (x0 + px + dx) / GRID_PPM + 1.0 + b.w / 2
+        fy = (y0 + py + dy) / GRID_PPM + 1.0 + b.h / 2
+        exp.append((b.x + b.w / 2, b.y + b.h / 2))
+        got.append((fx, fy))
+    return np.array(exp, np.float64).reshape(-1, 2), np.array(got, np.float64).reshape(-1, 2)
+
+
+@dataclass
+class _Fit:
+    page: np.ndarray
+    mean_mm: float
+    max_mm: float
+    off_share: float
+    boxes: int  # outlines found
+    ok: bool
+
+
+def _refine(grey: np.ndarray, reg: _Registered, boxes: Sequence[Box]) -> _Fit:
+    """Fit a homography from the markers and the printed box grid; measure the residual.
+
+    The corner markers alone (three of them, or four under a keystone) can leave the boxes
+    1-2 mm off; the printed outlines of every box are many more points spread over the page.
+    The page is resampled with the new fit and its residual (how far the found outlines are
+    from where the fit puts them) is measured in mm.
+    """
+    exp, got = _grid_points(reg.page, boxes)
+    if len(exp) < 6:  # too few outlines (a page without boxes, or covered): markers only
+        return _Fit(reg.page, 0.0, 0.0, 0.0, len(exp), reg.markers >= 4 or len(boxes) == 0)
+    # marker corners as found, mapped into the registered page (mm)
+    inv = np.linalg.inv(reg.matrix)
+    mk_found = cv2.perspectiveTransform(reg.marker_img.reshape(-1, 1, 2), inv).reshape(-1, 2) / PPM
+    src = np.vstack([exp, reg.marker_pts])
+    dst = np.vstack([got, mk_found])
+    h, inliers = cv2.findHomography(src * PPM, dst * PPM, cv2.RANSAC, 0.5 * PPM)
+    if h is None:
+        return _Fit(reg.page, 9.9, 9.9, 1.0, len(exp), False)
+    m = reg.matrix @ h
+    proj = cv2.perspectiveTransform((exp * PPM).reshape(-1, 1, 2), h).reshape(-1, 2) / PPM
+    err = np.sqrt(((proj - got) ** 2).sum(1))
+    page = _warp(grey, m)
+    mean = float(err.mean())
+    off = float((err > RESIDUAL_BOX_MM).mean())
+    ok = mean <= RESIDUAL_MEAN_MM and off <= RESIDUAL_SHARE
+    if reg.markers < 4 and len(exp) < 0.3 * len(boxes):
+        ok = False  # three markers and hardly any box to check the fit with
+    return _Fit(page, mean, float(err.max()), off, len(exp), ok)
+
+
+def _is_bilevel(grey: np.ndarray) -> bool:
+    sample = grey[:: max(1, grey.shape[0] // 200), :: max(1, grey.shape[1] // 200)]
+    return len(np.unique(sample)) <= 2
+
+
+def _photo_problem(page: np.ndarray, num: int, serial: str) -> str:
+    """A registered page too dark or too blurred to read marks on (phone photos): why, or ""."""
+    small = cv2.resize(page, (int(PAGE_W * 2), int(PAGE_H * 2)), interpolation=cv2.INTER_AREA)
+    paper = float(np.percentile(small, 90))
+    x, y, w, h = QR_RECT
+    qr = page[int(y * PPM) : int((y + h) * PPM), int(x * PPM) : int((x + w) * PPM)]
+    ink = float(np.percentile(qr, 5)) if qr.size else 0.0
+    if paper < 70 or paper - ink < 45:
+        return (
+            f"Trang {num} của phiếu {serial}: ảnh quá tối, không phân biệt được nét bút với "
+            "giấy. Hãy chụp lại ở chỗ sáng hơn (gần cửa sổ hoặc bật đèn), không để bóng tay hay "
+            "điện thoại che trang, rồi tải ảnh mới lên."
+        )
+    # sharpness: the QR code's module edges (always printed black on white)
+    if qr.size:
+        gx = cv2.Sobel(qr, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(qr, cv2.CV_32F, 0, 1, ksize=3)
+        grad = np.sqrt(gx * gx + gy * gy)
+        contrast = max(1.0, float(np.percentile(qr, 95)) - float(np.percentile(qr, 5)))
+        sharp = float(np.percentile(grad, 99)) / contrast
+        if sharp < 0.9:
+            return (
+                f"Trang {num} của phiếu {serial}: ảnh bị nhòe (rung tay hoặc chưa lấy nét), các "
+                "ô đánh dấu không đọc chắc chắn được. Hãy chụp lại: đặt phiếu phẳng trên bàn, "
+                "giữ chắc điện thoại song song với tờ giấy, chạm vào trang để lấy nét rồi chụp."
+            )
+    return ""
 
 
 def _is_blank(grey: np.ndarray) -> bool:
@@ -382,6 +699,9 @@ def _read_qr(page: np.ndarray) -> str | None:
     crop = page[
         int((y - m) * PPM) : int((y + h + m) * PPM), int((x - m) * PPM) : int((x + w + m) * PPM)
     ]
+    # a quiet zone of paper around: a fit off by a millimetre must not cut the code's edge
+    level = int(np.percentile(crop, 90)) if crop.size else 255
+    crop = cv2.copyMakeBorder(crop, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=level)
     crop = np.ascontiguousarray(crop)
     # as is; sharpened (blurred low-dpi scans); smoothed (noisy or dithered scans)
     sharp = cv2.addWeighted(crop, 2.0, cv2.GaussianBlur(crop, (0, 0), 2.0), -1.0, 0)
@@ -416,10 +736,10 @@ def _align(profile: np.ndarray, span: int, lw: int) -> int:
     return int(near[np.argmin(np.abs(near - (n - 1) / 2))])
 
 
-def _measure(
+def _interior(
     page: np.ndarray, box: Box, paper_map: np.ndarray | None = None
-) -> tuple[float, float, tuple[int, int, int, int]]:
-    """Ink density and solid share of a box interior, after local re-alignment."""
+) -> tuple[np.ndarray, float, tuple[int, int, int, int]]:
+    """The interior of a box after local re-alignment: grey patch, paper level, box in px."""
     x0, y0 = round(box.x * PPM), round(box.y * PPM)
     wpx, hpx = round(box.w * PPM), round(box.h * PPM)
     s = round(SEARCH_MM * PPM)
@@ -448,17 +768,134 @@ def _measure(
         around = page[max(0, y0 - pad) : y0 + hpx + pad, max(0, x0 - pad) : x0 + wpx + pad]
         paper = max(float(np.percentile(around, 92)), 60.0)
     inner = page[y0 + ins : y0 + hpx - ins + 1, x0 + ins : x0 + wpx - ins + 1].astype(np.float32)
+    return inner, paper, (x0, y0, wpx, hpx)
+
+
+def _darkness(inner: np.ndarray, paper: float, floor: float) -> np.ndarray:
+    """How much darker than the paper each pixel is (smoothed 0,4 mm: noise, JPEG, dither).
+
+    A full-length line along an edge of the interior is a printed outline the re-alignment
+    did not quite clear, never a pen mark: such edge rows/columns are left out.
+    """
+    d = np.clip(paper - inner, 0.0, 255.0)
+    d = cv2.blur(d, (3, 3))
+    if d.size == 0:
+        return d
+    dark = d > floor
+    for _ in range(2):
+        if dark.shape[0] > 4 and dark[0].mean() > 0.85:
+            d, dark = d[1:], dark[1:]
+        if dark.shape[0] > 4 and dark[-1].mean() > 0.85:
+            d, dark = d[:-1], dark[:-1]
+        if dark.shape[1] > 4 and dark[:, 0].mean() > 0.85:
+            d, dark = d[:, 1:], dark[:, 1:]
+        if dark.shape[1] > 4 and dark[:, -1].mean() > 0.85:
+            d, dark = d[:, :-1], dark[:, :-1]
+    return d
+
+
+@dataclass
+class _PagePen:
+    """What a page teaches about its own paper and pen: noise level and pen darkness."""
+
+    noise: float  # grey levels below which darkness is paper (noise, shading, show-through)
+    pen: float  # how much darker than the paper the page's clear marks are
+    learned: int  # clear marks it was learned from
+
+
+def _learn_pen(patches: list[tuple[np.ndarray, float]]) -> _PagePen:
+    """A page's noise floor from its (mostly empty) boxes, and its pen from the clear marks."""
+    if not patches:
+        return _PagePen(NOISE_GREY, 160.0, 0)
+    raw = [np.clip(paper - inner, 0, 255) for inner, paper in patches if inner.size]
+    ds = [cv2.blur(d, (3, 3)) for d in raw]
+    tails = np.array([float(np.percentile(d, 90)) for d in ds])
+    noise = float(np.clip(2.0 * np.median(tails) + 8.0, 14.0, 45.0))
+    pens = []
+    for d in ds:
+        ink = d[d > noise]
+        if ink.size >= 0.08 * d.size and ink.size < 0.9 * d.size:
+            pens.append(float(np.percentile(ink, 85)))
+    # the upper quartile: clear marks are the darkest things in boxes (show-through is not)
+    pen = float(np.percentile(pens, 75)) if len(pens) >= 2 else 160.0
+    pen = float(np.clip(pen, max(30.0, 1.6 * noise), 235.0))
+    return _PagePen(noise, pen, len(pens))
+
+
+def _measure(
+    page: np.ndarray, box: Box, paper_map: np.ndarray | None = None
+) -> tuple[float, float, tuple[int, int, int, int]]:
+    """Ink density and solid share of a box interior (fixed thresholds; kept for tools)."""
+    inner, paper, rect = _interior(page, box, paper_map)
     if inner.size == 0:
-        return 0.0, 0.0, (x0, y0, wpx, hpx)
-    # grey within NOISE_GREY of the paper is not ink (scanner noise, JPEG ringing, outline blur)
+        return 0.0, 0.0, rect
     dark = np.clip((paper - NOISE_GREY - inner) / (paper * 0.6 - NOISE_GREY), 0.0, 1.0)
-    density = float(dark.mean())
-    solid = float((inner < paper * 0.75).mean())  # share covered by ink of any darkness
-    return density, solid, (x0, y0, wpx, hpx)
+    return float(dark.mean()), float((inner < paper * 0.75).mean()), rect
+
+
+@dataclass
+class _Ink:
+    cover: float  # share darker than the page's ink threshold
+    any_ink: float  # share darker than the page's noise floor (a pale fill shows here)
+    strong: float  # share at least half as dark as the page's pen
+    density: float  # mean darkness relative to the page's pen
+    level: float  # how dark the box's ink is, relative to the page's pen (85th percentile)
+    open_paper: float  # share of clear paper left after eroding 0,1 mm (a fill leaves none)
+
+
+def _ink(inner: np.ndarray, paper: float, pen: _PagePen) -> _Ink:
+    t_ink = max(pen.noise, 0.4 * pen.pen)
+    d = _darkness(inner, paper, t_ink)
+    if d.size == 0:
+        return _Ink(0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    any_mask = d > pen.noise
+    ink = d[any_mask]
+    level = float(np.percentile(ink, 85)) / pen.pen if ink.size >= 4 else 0.0
+    clear = (~any_mask).astype(np.uint8)
+    open_paper = float(cv2.erode(clear, _ERODE, iterations=1).mean())
+    return _Ink(
+        float((d > t_ink).mean()),
+        float(any_mask.mean()),
+        float((d > 0.5 * pen.pen).mean()),
+        float(np.clip(d / pen.pen, 0, 1).mean()),
+        level,
+        open_paper,
+    )
+
+
+_ERODE = np.ones((3, 3), np.uint8)
+
+
+COVER_EMPTY = 0.02  # ink covering at most this share of the interior: empty
+COVER_MARK = 0.06  # at least this (and clearly inked): a mark
+COVER_HEAVY = 0.88  # ink over this share of the box, with no clear paper left: a fill
+OPEN_PAPER = 0.02  # a mark leaves patches of paper; a fill (pale or not) leaves at most this
+FILL_STRONG = 0.85  # a box filled solid (cancelled): nearly all of it dark ink
+LEVEL_PEN = 0.75  # ink this dark relative to the page's own pen is that pen
+LEVEL_MARK = 0.5  # lighter ink is a mark only when it covers COVER_CLEAR (not a light touch)
+COVER_CLEAR = 0.2
+
+
+def classify_ink(k: _Ink) -> str:
+    """'empty', 'marked', 'filled' (a cancelled box), 'pale' (covered all over by a pale or
+    patchy fill: a correction only where the question shows which other box is meant) or
+    'uncertain' from a box's ink."""
+    if k.any_ink >= COVER_HEAVY and k.open_paper < OPEN_PAPER:
+        # a box covered all over: a fill (correction) when dark throughout; a pale fill over a
+        # mark, or a patchy one, is not a mark and not surely a cancellation: a person decides
+        return "filled" if k.strong >= FILL_STRONG else "pale"
+    if k.cover <= COVER_EMPTY and k.any_ink <= 2 * COVER_MARK:
+        return "empty"
+    if k.cover >= COVER_MARK and (
+        k.level >= LEVEL_PEN or (k.level >= LEVEL_MARK and k.cover >= COVER_CLEAR)
+    ):
+        # as dark as the page's own pen; or lighter (a second pen) but a full-sized mark
+        return "marked"
+    return "uncertain"
 
 
 def classify(density: float, solid: float) -> str:
-    """'empty', 'marked', 'filled' (a cancelled box) or 'uncertain' from ink measures."""
+    """'empty', 'marked', 'filled' or 'uncertain' from fixed ink measures (density, solid)."""
     if density <= EMPTY_MAX:
         return "empty"
     if solid >= SOLID_MIN and density >= FILLED_DENSITY:
@@ -490,6 +927,8 @@ class _PageRead:
     number: int
     jpeg: bytes  # the registered page, compressed: a large batch must fit in memory
     marks: list[BoxMark]
+    residual: tuple[float, float] = (0.0, 0.0)  # mean, max box misplacement after the fit (mm)
+    misaligned: bool = False  # above the threshold: the page goes to review as a page
 
     @property
     def page(self) -> np.ndarray:
@@ -502,6 +941,9 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
         grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY if grey.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
     if grey.dtype != np.uint8:
         grey = cv2.normalize(grey, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    bilevel = _is_bilevel(grey)
+    if bilevel:  # a 1-bit scan: its dots are read as the grey they stand for
+        grey = cv2.GaussianBlur(grey, (0, 0), 1.0)
     reg = _register(grey)
     if reg is None:
         if _is_blank(grey):
@@ -514,6 +956,15 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
             "sát, hoặc góc trang bị che, gấp hay quét thiếu. Hãy kiểm tra tờ giấy và quét lại "
             "cả trang.",
             "no_markers",
+        )
+    px_per_mm = float(np.sqrt(abs(np.linalg.det(reg.matrix[:2, :2]))) * PPM)
+    if bilevel and px_per_mm * 25.4 < 185:
+        return UnreadablePage(
+            scan.source,
+            f"Trang được quét đen trắng (1 bit) ở khoảng {px_per_mm * 25.4:.0f} dpi: quá thô "
+            "để đọc chắc chắn các ô đánh dấu. Hãy quét lại trang ở 200 dpi trở lên, chế độ "
+            "thang xám (grayscale) hoặc màu.",
+            "low_resolution",
         )
     text = _read_qr(reg.page)
     if text is None:
@@ -566,22 +1017,25 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
             scan.source, f"Mã QR có số phiếu/trang không hợp lệ: «{text}».", "bad_page"
         )
     pl: PageLayout = layout.pages[num - 1]
+    fit = _refine(grey, reg, pl.boxes)
+    page = fit.page
+    problem = _photo_problem(page, num, serial)
+    if problem:
+        return UnreadablePage(scan.source, problem, "poor_image")
     marks = []
-    paper_map = _paper_map(reg.page)
-    for b in pl.boxes:
-        density, solid, _ = _measure(reg.page, b, paper_map)
+    paper_map = _paper_map(page)
+    patches = [_interior(page, b, paper_map) for b in pl.boxes]
+    pen = _learn_pen([(inner, paper) for inner, paper, _ in patches])
+    for b, (inner, paper, _) in zip(pl.boxes, patches, strict=True):
+        k = _ink(inner, paper, pen)
         marks.append(
             BoxMark(
-                b.variable,
-                b.code,
-                num,
-                classify(density, solid),
-                round(density, 4),
-                round(solid, 4),
+                b.variable, b.code, num, classify_ink(k), round(k.density, 4), round(k.cover, 4)
             )
         )
-    ok, jpeg = cv2.imencode(".jpg", reg.page, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    return _PageRead(scan.source, serial, num, jpeg.tobytes(), marks)
+    ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    residual = (round(fit.mean_mm, 2), round(fit.max_mm, 2))
+    return _PageRead(scan.source, serial, num, jpeg.tobytes(), marks, residual, not fit.ok)
 
 
 # -- assembling forms ------------------------------------------------------------------------
@@ -656,6 +1110,21 @@ def _assemble(
                 "trả lời. Hãy tìm và quét trang này, hoặc nhập tay.",
             )
         )
+    bad_pages = {n for n, pr in got.items() if pr.misaligned}
+    for n in sorted(bad_pages):
+        mean, worst = got[n].residual
+        review.append(
+            ReviewItem(
+                serial,
+                n,
+                "misaligned_page",
+                f"Trang {n} của phiếu {serial}: ảnh lệch, cần quét lại (các ô lệch trung bình "
+                f"{fmt_number(mean)} mm, nhiều nhất {fmt_number(worst)} mm so với vị trí in; tờ giấy có thể bị "
+                "cong, gấp hoặc quét nghiêng). Không câu nào của trang này được đọc tự động: "
+                "hãy quét lại trang, hoặc nhập tay các câu của trang.",
+                source=got[n].source,
+            )
+        )
     for d in dups:
         review.append(
             ReviewItem(
@@ -701,14 +1170,39 @@ def _assemble(
     for var, info in layout.questions.items():
         if info.kind == "write":
             continue
-        if info.page in missing:
+        if info.page in missing or info.page in bad_pages:
             unknown.add(var)
             continue
         ms = by_var.get(var, [])
         marked = [m.code for m in ms if m.state == "marked"]
-        unsure = [m.code for m in ms if m.state == "uncertain"]
+        pale = [m.code for m in ms if m.state == "pale"]
+        if pale and not (info.kind == "one" and len(marked) == 1):
+            # a pale fill is a correction only beside the one clear mark of a single choice;
+            # anywhere else (a multi-select, nothing else marked) a person decides
+            unsure_extra = pale
+        else:
+            unsure_extra = []
+        unsure = [m.code for m in ms if m.state == "uncertain"] + unsure_extra
+        filled = [
+            m.code for m in ms if m.state == "filled" or (m.state == "pale" and not unsure_extra)
+        ]
         marked_codes[var] = marked
         where = f"Câu {info.number}"
+        if filled and not marked and not unsure:
+            # a box filled solid cancels a mark made elsewhere in the question; with no other
+            # mark it may as well be an answer coloured in (or heavy hatching): a person decides
+            unknown.add(var)
+            review.append(
+                item(
+                    var,
+                    "filled_only",
+                    f"{where}: ô {', '.join(map(str, filled))} bị tô kín nhưng câu không có ô nào "
+                    "khác được đánh dấu — tô kín là để hủy ô đã chọn nhầm, hay là đáp án? Hãy xem "
+                    "ảnh và chọn đáp án đúng.",
+                    filled,
+                )
+            )
+            continue
         if unsure:
             unknown.add(var)
             review.append(

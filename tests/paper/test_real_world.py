@@ -1,0 +1,302 @@
+"""Paper read right in the real world (issue #14): registration that cannot drift silently,
+doubtful fills to review, damaged or oversized files refused whole, real pens read."""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from khaosat.paper import synth
+from khaosat.paper.errors import ScanError
+from khaosat.paper.reading import ScanPage, load_scan_bytes, read_pages
+
+DPI = 200
+
+ANSWERS = {
+    "a1": 2,
+    "a4": 1,
+    "c1": 1,
+    "c2": [1, 3, 4],
+    "c7_1": 5,
+    "c7_2": 2,
+    "c7_3": 4,
+    "d1": 3,
+    "e3": [2, 5],
+}
+
+
+def _filled(batch, layout, answers, style="cross", seed=0, overrides=None, **kw):
+    rng = np.random.default_rng(seed)
+    imgs = batch["forms"]["12427-0001"]
+    return synth.fill_form(
+        imgs,
+        layout,
+        answers,
+        DPI,
+        rng,
+        styles=(style,),
+        correction_rate=0.0,
+        overrides=overrides,
+        **kw,
+    ).images
+
+
+def _read(images, layout, **faults):
+    rng = np.random.default_rng(5)
+    pages = []
+    for n, img in enumerate(images):
+        f = synth.Faults(dpi=faults.pop("dpi", DPI), **faults) if faults else None
+        pages.append(ScanPage(synth.scan(img, f, rng) if f else img, f"p{n + 1}"))
+    return read_pages(pages, layout)
+
+
+# -- A. registration from more than the corner markers --------------------------------------
+
+
+@pytest.mark.parametrize("hidden,seed", [(1, 0), (3, 1), (0, 2)])
+def test_three_markers_under_perspective_read_exactly(mini_batch, mini_layout, hidden, seed):
+    """One corner marker hidden and a 3% keystone: the affine fit of three markers alone left
+    the boxes 1-2 mm off and read printed outlines as marks; the box grid corrects it."""
+    imgs = _filled(mini_batch, mini_layout, ANSWERS, seed=seed)
+    rng = np.random.default_rng(seed)
+    pages = []
+    for n, img in enumerate(imgs):
+        f = synth.Faults(dpi=DPI, keystone=0.035, cover_marker=hidden, blur=0.5, noise=3)
+        pages.append(ScanPage(synth.scan(img, f, rng), f"p{n + 1}"))
+    [form] = read_pages(pages, mini_layout).forms
+    assert form.answers == ANSWERS
+    assert form.review == []
+
+
+def test_a_page_whose_boxes_do_not_fit_goes_to_review_as_a_page(mini_batch, mini_layout):
+    """A sheet that is not flat (bent in the middle): no homography fits its boxes; the page
+    goes to review as a page, nothing of it is guessed box by box."""
+    imgs = _filled(mini_batch, mini_layout, ANSWERS)
+    page = imgs[0]
+    h, w = page.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    ppm = DPI / 25.4
+    # a bulge of 1,5 mm across the middle of the sheet, corners (markers) untouched
+    bump = 1.5 * ppm * np.sin(np.pi * xx / w) * np.sin(np.pi * yy / h)
+    bent = cv2.remap(page, xx + bump, yy + bump * 0.6, cv2.INTER_LINEAR, borderValue=255)
+    result = read_pages([ScanPage(bent, "p1"), ScanPage(imgs[1], "p2")], mini_layout)
+    [form] = result.forms
+    [item] = [r for r in form.review if r.kind == "misaligned_page"]
+    assert item.page == 1 and "ảnh lệch, cần quét lại" in item.message and " mm" in item.message
+    page1 = {v for v, q in mini_layout.questions.items() if q.page == 1}
+    assert not (set(form.answers) & page1)
+    # and page 2 is read as usual
+    page2 = {v: a for v, a in ANSWERS.items() if mini_layout.questions[v].page == 2}
+    assert {v: form.answers[v] for v in page2 if v in form.answers} == page2
+
+
+def test_local_re_alignment_does_not_read_the_outline_as_a_mark(mini_batch, mini_layout):
+    """Boxes printed 0,5 mm off their place (a print shop's scaling): empty boxes stay empty."""
+    imgs = _filled(mini_batch, mini_layout, {"a1": 1, "c1": 2, "d1": 5})
+    ppm = DPI / 25.4
+    shifted = []
+    for img in imgs:
+        m = np.float32([[1.004, 0, 0.5 * ppm], [0, 1.004, -0.4 * ppm]])
+        out = cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), borderValue=255)
+        # the corner markers stay where they were printed
+        for x, y in ((0, 0), (img.shape[1] - 140, 0), (0, img.shape[0] - 140)):
+            out[y : y + 140, x : x + 140] = img[y : y + 140, x : x + 140]
+        out[-140:, -140:] = img[-140:, -140:]
+        shifted.append(out)
+    [form] = read_pages([ScanPage(i, "p") for i in shifted], mini_layout).forms
+    assert form.answers == {"a1": 1, "c1": 2, "d1": 5}
+    assert not [
+        m
+        for m in form.marks
+        if m.state == "marked" and (m.variable, m.code) not in (("a1", 1), ("c1", 2), ("d1", 5))
+    ]
+
+
+# -- B. a box filled solid with no other mark ------------------------------------------------
+
+
+def test_a_filled_box_with_no_other_mark_goes_to_review(mini_batch, mini_layout):
+    answers = {"a4": 2, "c1": 2, "d1": 3}
+    imgs = _filled(mini_batch, mini_layout, answers, overrides={("a1", 1): "solid"})
+    [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
+    assert form.answers == answers
+    [item] = form.review
+    assert item.kind == "filled_only" and item.variable == "a1" and item.codes == [1]
+    assert "Câu A1" in item.message
+
+
+@pytest.mark.parametrize("dpi", [150, 200])
+def test_heavy_hatching_is_never_dropped_silently(mini_batch, mini_layout, dpi):
+    """Dense hatching looks filled at 150 dpi: read as the answer, or sent to review."""
+    from khaosat.paper.printing import COVER_PAGES
+
+    clean = synth.render_pdf(mini_batch["pdf"], dpi, [COVER_PAGES, COVER_PAGES + 1])
+    answers = {"a1": 2, "a4": 3, "c1": 2, "d1": 4}
+    rng = np.random.default_rng(3)
+    imgs = synth.fill_form(
+        clean, mini_layout, answers, dpi, rng, styles=("hatch",), correction_rate=0.0
+    ).images
+    pages = [
+        ScanPage(synth.scan(i, synth.Faults(dpi=dpi, blur=0.8, noise=3), rng), "p") for i in imgs
+    ]
+    [form] = read_pages(pages, mini_layout).forms
+    doubtful = {r.variable for r in form.review}
+    for var, value in answers.items():
+        assert form.answers.get(var) == value or var in doubtful
+
+
+# -- C. a pale fill over a mark ----------------------------------------------------------------
+
+
+def test_a_pale_fill_over_a_mark_is_never_accepted_as_a_mark(mini_batch, mini_layout):
+    answers = {"a1": 2, "a4": 1, "c1": 1, "c2": [1, 4], "d1": 3}
+    overrides = {("c2", 3): "cross", ("d1", 5): "cross"}
+    imgs = _filled(mini_batch, mini_layout, answers, overrides=overrides)
+    # then the respondent cancels C2 3 and D1 5 with a pale pen over the cross
+    rng = np.random.default_rng(9)
+    pale = synth.Pen("pale_solid", 0.5, 150, 0.6)
+    for var, code in overrides:
+        [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of(var) if b.code == code]
+        synth.draw_mark(imgs[page - 1], (box.x, box.y, box.w, box.h), DPI, pale, rng)
+    [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
+    # multi-select: never [1, 3, 4]; the correction goes to review (or is recognised)
+    assert form.answers.get("c2") in (None, [1, 4])
+    if "c2" not in form.answers:
+        assert any(r.variable == "c2" for r in form.review)
+    # single choice with one clear mark beside it: the pale fill is the correction
+    assert form.answers.get("d1") == 3
+
+
+# -- D. damaged files refused whole --------------------------------------------------------
+
+
+def test_a_pdf_damaged_in_the_middle_is_refused_whole_naming_the_page(mini_batch):
+    data = bytearray(mini_batch["pdf"])
+    k = int(len(data) * 0.7)
+    data[k : k + 600] = b"\0" * 600  # the end of the file (xref, %%EOF) intact
+    with pytest.raises(ScanError) as exc:
+        load_scan_bytes(bytes(data), "lo-12427.pdf")
+    assert "lo-12427.pdf" in exc.value.message and "trang" in exc.value.message
+    assert "Không trang nào" in exc.value.message
+    assert load_scan_bytes(mini_batch["pdf"], "ok.pdf", dpi=20)  # the intact file reads
+
+
+# -- limits checked before rendering (bombs) --------------------------------------------------
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _tiny_pdf(width_pt: float, height_pt: float, pages: int = 1) -> bytes:
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
+    objs.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>")
+    for _ in range(pages):
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt} {height_pt}] >>")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += f"{i + 1} 0 obj\n{o}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _refused_fast(data: bytes, name: str, words: list[str]) -> None:
+    before, t0 = _rss_mb(), time.perf_counter()
+    with pytest.raises(ScanError) as exc:
+        load_scan_bytes(data, name)
+    assert time.perf_counter() - t0 < 2.0
+    assert _rss_mb() - before < 100
+    msg = exc.value.message
+    assert (
+        name in msg and msg.count(". ") == 0 and msg.endswith(".") and all(w in msg for w in words)
+    )
+
+
+def test_a_tiny_pdf_with_a_huge_page_is_refused_before_rendering():
+    data = _tiny_pdf(7200, 7200)
+    assert len(data) < 500  # at 200 dpi this would be 20.000 x 20.000 pixels
+    _refused_fast(data, "bom.pdf", ["1.300", "Trang 1"])
+
+
+def test_too_many_pages_in_one_upload_are_refused():
+    _refused_fast(_tiny_pdf(595, 842, pages=601), "nhieu.pdf", ["601", "600"])
+
+
+def test_an_image_with_too_many_pixels_is_refused_before_decoding():
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (9000, 9000), 1).save(buf, format="PNG")  # 81 MP, a few kB
+    assert len(buf.getvalue()) < 200_000
+    _refused_fast(buf.getvalue(), "anh.png", ["60 triệu"])
+
+
+# -- E. real pens: light, faint, gel, pencil; 1-bit and skewed scans -------------------------
+
+
+@pytest.mark.parametrize(
+    "kind,opacity,ink",
+    [
+        ("ballpoint", (0.5, 0.65), (20, 60)),
+        ("ballpoint", (0.35, 0.5), (20, 60)),
+        ("gel", (0.8, 1.0), (60, 110)),
+        ("pencil", (0.7, 0.9), (80, 120)),
+    ],
+)
+def test_light_faint_gel_and_pencil_marks_are_read(mini_batch, mini_layout, kind, opacity, ink):
+    for seed, style in enumerate(("tick", "cross")):
+        imgs = _filled(
+            mini_batch,
+            mini_layout,
+            ANSWERS,
+            style=style,
+            seed=seed,
+            kinds=(kind,),
+            opacity=opacity,
+            ink=ink,
+        )
+        result = _read(imgs, mini_layout, blur=0.6, noise=4, jpeg=80, rotate=1.5)
+        [form] = result.forms
+        assert form.answers == ANSWERS and form.review == []
+
+
+def test_skew_up_to_ten_degrees_is_read(mini_batch, mini_layout):
+    imgs = _filled(mini_batch, mini_layout, ANSWERS, style="tick")
+    [form] = _read(imgs, mini_layout, rotate=-9.8, blur=0.5, noise=3).forms
+    assert form.answers == ANSWERS and form.review == []
+
+
+def test_one_bit_scans_read_at_200_dpi_and_refused_at_150(mini_batch, mini_layout):
+    from PIL import Image
+
+    from khaosat.paper.printing import COVER_PAGES
+
+    imgs = _filled(mini_batch, mini_layout, ANSWERS, style="cross")
+    rng = np.random.default_rng(2)
+    tif = io.BytesIO()
+    frames = [
+        Image.fromarray(synth.scan(i, synth.Faults(dpi=DPI, bilevel="threshold"), rng)).convert("1")
+        for i in imgs
+    ]
+    frames[0].save(
+        tif, format="TIFF", save_all=True, append_images=frames[1:], compression="group4"
+    )
+    [form] = read_pages(load_scan_bytes(tif.getvalue(), "a.tif"), mini_layout).forms
+    assert form.answers == ANSWERS
+    clean = synth.render_pdf(mini_batch["pdf"], 150, [COVER_PAGES])
+    low = synth.scan(clean[0], synth.Faults(dpi=150, bilevel="dither"), rng)
+    result = read_pages([ScanPage(low, "b.tif")], mini_layout)
+    [u] = result.unreadable
+    assert u.kind == "low_resolution" and "200 dpi" in u.reason
