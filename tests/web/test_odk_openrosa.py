@@ -349,3 +349,9 @@ def test_forms_are_only_read(collect_a, field_version, client):
     entry, _xf = xform_of(collect_a, "mini_odk")
     r = client.post(entry["downloadUrl"])
     assert r.status_code == 405 and r["X-OpenRosa-Version"] == "1.0"
+
+
+def test_a_server_url_typed_with_a_trailing_slash_works(client, survey, device_a):
+    r = client.get(server_url(survey, device_a[1]) + "//formList")
+    assert r.status_code == 200 and r["X-OpenRosa-Version"] == "1.0"
+    assert client.head(server_url(survey, device_a[1]) + "//submission").status_code == 204

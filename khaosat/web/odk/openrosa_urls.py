@@ -17,4 +17,7 @@ for prefix, name in (
         path(prefix + FORM + "/form.xml", views.xform, name=name + "xform"),
         path(prefix + FORM + "/manifest", views.manifest, name=name + "manifest"),
         path(prefix + "submission", views.submission, name=name + "submission"),
+        # a server URL typed with a trailing slash makes Collect ask for …//formList
+        path(prefix + "/formList", views.form_list),
+        path(prefix + "/submission", views.submission),
     ]
