@@ -20,6 +20,7 @@ from khaosat.stats.estimators import (
     quantile,
     ratio,
     total,
+    variance,
 )
 from khaosat.stats.index import IndexResult, composite_index, cronbach_alpha
 from khaosat.stats.results import Estimate, EstimateTable
@@ -50,5 +51,6 @@ __all__ = [
     "ratio",
     "total",
     "trend",
+    "variance",
     "wave_difference",
 ]

@@ -152,17 +152,118 @@ def rake(
     return out
 
 
+CALFUNS = ("linear", "raking", "logit")
+
+
+def _calfun(name: str):
+    """(F - 1, dF) of R survey's cal.linear, cal.raking and cal.logit."""
+    if name == "linear":
+
+        def fm1(u, lo, hi):
+            return np.minimum(np.maximum(u + 1, lo), hi) - 1
+
+        def df(u, lo, hi):
+            return ((u < hi - 1) & (u > lo - 1)).astype(float)
+
+    elif name == "raking":
+
+        def fm1(u, lo, hi):
+            return np.minimum(np.maximum(np.exp(u), lo), hi) - 1
+
+        def df(u, lo, hi):
+            return np.where((u < hi - 1) & (u > lo - 1), np.exp(u), 0.0)
+
+    else:
+
+        def fm1(u, lo, hi):
+            A = (hi - lo) / ((hi - 1) * (1 - lo))
+            e = np.exp(A * u)
+            return (lo * (hi - 1) + hi * (1 - lo) * e) / (hi - 1 + (1 - lo) * e) - 1
+
+        def df(u, lo, hi):
+            A = (hi - lo) / ((hi - 1) * (1 - lo))
+            e = np.exp(A * u)
+            den = hi - 1 + (1 - lo) * e
+            return (
+                hi * (1 - lo) * e * A / den
+                - ((lo * (hi - 1) + hi * (1 - lo) * e) * ((1 - lo) * e * A)) / den**2
+            )
+
+    return fm1, df
+
+
+def _grake(mm, ww, calfun, lo, hi, population, epsilon, maxit):
+    """survey's grake(): Newton iterations on the calibration equations (Deville–Särndal)."""
+    fm1, dF = _calfun(calfun)
+    sample_total = mm.T @ ww
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    g = 1 + fm1(xeta, lo, hi)
+    deriv = dF(xeta, lo, hi)
+    it = 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = population / sample_total
+    scale = None
+    if np.min(scales) > 20:
+        scale = float(np.mean(scales))
+        ww = ww * scale
+        sample_total = sample_total * scale
+    failed = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        while True:
+            T = (mm * (ww * deriv)[:, None]).T @ mm
+            misfit = population - sample_total - mm.T @ (ww * fm1(xeta, lo, hi))
+            deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
+            eta = eta + deta
+            xeta = mm @ eta
+            g = 1 + fm1(xeta, lo, hi)
+            deriv = dF(xeta, lo, hi)
+            while it < maxit and not (np.isfinite(g).all() and np.isfinite(deriv).all()):
+                it += 1
+                deta = deta / 2
+                eta = eta - deta
+                xeta = mm @ eta
+                g = 1 + fm1(xeta, lo, hi)
+                deriv = dF(xeta, lo, hi)
+            misfit = population - sample_total - mm.T @ (ww * fm1(xeta, lo, hi))
+            if (np.abs(misfit) / (1 + np.abs(population)) < epsilon).all():
+                break
+            it += 1
+            if it > maxit:
+                failed = float(np.max(np.abs(misfit) / (1 + np.abs(population))))
+                break
+    if scale is not None:
+        g = g * scale
+    return g, failed
+
+
 def calibrate(
     design: Design,
     population_size: float,
     categorical: Mapping[str, Mapping[Any, float]] | None = None,
     numeric: Mapping[str, float] | None = None,
+    calfun: str = "linear",
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+    maxit: int = 50,
+    epsilon: float = 1e-7,
 ) -> Design:
-    """Linear (GREG) calibration to N, category counts and numeric totals (R's calibrate linear).
+    """Calibration to N, category counts and numeric totals (R's calibrate()).
 
     The model is intercept + treatment dummies (first level dropped) + numeric columns, i.e.
     R's `~ a + b + x` with population c(`(Intercept)` = N, a2 = ..., x = ...).
+    `calfun`: "linear" (GREG; with `bounds` the bounded linear), "raking" (multiplicative,
+    g = exp(x'lambda), optionally bounded) or "logit" (needs finite `bounds` = (L, U) on g).
+    The variance uses the calibration residuals as R does for every calfun.
     """
+    if calfun not in CALFUNS:
+        raise StatsError(f"Hàm hiệu chỉnh '{calfun}' không hợp lệ; dùng linear, raking hoặc logit.")
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if calfun == "logit" and not (np.isfinite(lo) and np.isfinite(hi)):
+        raise StatsError(
+            "Hiệu chỉnh logit cần cận dưới và cận trên hữu hạn của hệ số g (ví dụ 0,5 và 2)."
+        )
+    if not lo < 1 < hi:
+        raise StatsError("Cận của hệ số hiệu chỉnh g phải thỏa cận dưới < 1 < cận trên.")
     cols = [np.ones(design.n)]
     pop = [float(population_size)]
     for var, totals in (categorical or {}).items():
@@ -182,8 +283,20 @@ def calibrate(
     mm = np.column_stack(cols)
     ww = design.weights
     whalf = np.sqrt(ww)
-    sample_total = mm.T @ ww
     A = mm * whalf[:, None]
+    if calfun != "linear" or np.isfinite(lo) or np.isfinite(hi):
+        g, failed = _grake(mm, ww, calfun, lo, hi, np.asarray(pop, dtype=float), epsilon, maxit)
+        if failed is not None or not np.isfinite(g).all():
+            raise StatsError(
+                f"Hiệu chỉnh trọng số ({calfun}) không hội tụ sau {maxit} vòng; hãy nới cận, "
+                "gộp nhóm hoặc kiểm tra số liệu tổng thể."
+            )
+        q, _ = np.linalg.qr(A)
+        out = _copy(design)
+        out.weights = ww * g
+        out.calibrations.append(_Greg(q, g * whalf))
+        return out
+    sample_total = mm.T @ ww
     T = A.T @ A
     try:
         tT = np.linalg.solve(T, np.asarray(pop) - sample_total)

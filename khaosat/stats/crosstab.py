@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from khaosat.stats.design import Design
 from khaosat.stats.errors import StatsError
-from khaosat.stats.estimators import _py, linear_stat, proportions
+from khaosat.stats.estimators import _py, category_stat, proportions
 from khaosat.stats.format import fmt_number, fmt_p, fmt_percent
 from khaosat.stats.results import EstimateTable
 
@@ -38,6 +38,16 @@ class Crosstab:
     chisq_df: int
     chisq_p: float
     notes: list[str] = field(default_factory=list)
+    pearson_p: float | None = None  # uncorrected Pearson chi-square p (ignores the design)
+    wald_F: float | None = None  # svychisq(statistic = "Wald")
+    wald_ndf: float | None = None
+    wald_ddf: float | None = None
+    wald_p: float | None = None
+    adjwald_F: float | None = None  # svychisq(statistic = "adjWald")
+    adjwald_ndf: float | None = None
+    adjwald_ddf: float | None = None
+    adjwald_p: float | None = None
+    saddlepoint_p: float | None = None  # svychisq(statistic = "saddlepoint")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -59,6 +69,24 @@ class Crosstab:
                 "pearson": self.pearson,
             },
             "first_order": {"chisq": self.chisq, "df": self.chisq_df, "p": self.chisq_p},
+            "pearson_uncorrected": {
+                "chisq": self.pearson,
+                "df": self.chisq_df,
+                "p": self.pearson_p,
+            },
+            "wald": {
+                "F": self.wald_F,
+                "ndf": self.wald_ndf,
+                "ddf": self.wald_ddf,
+                "p": self.wald_p,
+            },
+            "adj_wald": {
+                "F": self.adjwald_F,
+                "ndf": self.adjwald_ndf,
+                "ddf": self.adjwald_ddf,
+                "p": self.adjwald_p,
+            },
+            "saddlepoint": {"chisq": self.pearson, "p": self.saddlepoint_p},
             "notes": list(self.notes),
         }
 
@@ -102,10 +130,9 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     valid = (rc >= 0) & (cc >= 0)
     cell = np.where(valid, rc + nr * cc, -1)
     K = nr * nc
-    Y = np.full((design.n, K), np.nan)
-    Y[valid] = 0.0
-    Y[np.flatnonzero(valid), cell[valid]] = 1.0
-    res = linear_stat(design, Y, np.zeros(design.n, dtype=np.int64), 1, "mean")
+    # Cell proportions and their covariance from cell totals per sampling unit (bincount over
+    # unit x cell codes): never an n x cells matrix.
+    res = category_stat(design, cell.astype(np.int64), K, np.zeros(design.n, dtype=np.int64), 1)
     mean2 = res.value[0]
     V = res.cov
     N = design.n
@@ -118,7 +145,7 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
             f"Bảng chéo {rows} × {cols} có hàng hoặc cột trống (tổng trọng số bằng 0); "
             "hãy gộp nhóm."
         )
-    scaled = tab * N / tab.sum()
+    scaled = tab * (N / tab.sum())
     E = np.outer(scaled.sum(axis=1), scaled.sum(axis=0)) / scaled.sum()
     X2 = float(((scaled - E) ** 2 / E).sum())
     # Rao–Scott design effect matrix Delta (as svychisq.survey.design)
@@ -147,6 +174,9 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
         notes.append("Thiết kế không đủ bậc tự do để kiểm định.")
     dfc = (nr - 1) * (nc - 1)
     chisq_p = float(sps.chi2.sf(X2 / np.mean(np.diag(Delta)), dfc))
+    pearson_p = float(sps.chi2.sf(X2, dfc))
+    wald = _wald_tests(design, cell, valid, nr, nc, nu)
+    saddle_p = _saddlepoint_p(X2, Delta, d0 * nu) if nu > 0 else None
     colpct = proportions(design, _rowvar(design, r_raw, c_raw), by=_orig(design, c_raw), ci=ci)
     colpct.variable, colpct.by = rows, cols
     se = np.sqrt(np.clip(np.diag(V), 0, None))
@@ -169,7 +199,96 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
         dfc,
         chisq_p,
         notes,
+        pearson_p=pearson_p,
+        saddlepoint_p=saddle_p,
+        **wald,
     )
+
+
+def _wald_tests(
+    design: Design, cell: np.ndarray, valid: np.ndarray, nr: int, nc: int, nu: int
+) -> dict[str, float | None]:
+    """svychisq's "Wald" and "adjWald": Wald test of the interaction contrasts of the cell
+    totals (cells, row margins, column margins, N) with their design covariance."""
+    K = nr * nc
+    ri = cell % nr
+    cj = cell // nr
+    # totals of [cells, rows, cols, one] on answered rows; scores per row are indicators, so the
+    # per-unit totals are bincounts of the unit x code pairs (rows belong to 3 codes + one)
+    L = K + nr + nc + 1
+    scale = design.weight_scale()
+    w = design.weights if scale == 1.0 else design.weights / scale
+    if design.calibrated:
+        X = np.zeros((design.n, L))
+        idx = np.flatnonzero(valid)
+        X[idx, cell[idx]] = w[idx]
+        X[idx, K + ri[idx]] = w[idx]
+        X[idx, K + nr + cj[idx]] = w[idx]
+        X[idx, L - 1] = w[idx]
+        cov = design.variance_rows(X, None)
+        tot = X.sum(axis=0)
+    else:
+        U = design.n_units
+        unit = design.row_unit[valid]
+        wv = w[valid]
+        zu = np.zeros((U, L))
+        for codes in (cell[valid], K + ri[valid], K + nr + cj[valid]):
+            zu += np.bincount(unit * L + codes, weights=wv, minlength=U * L).reshape(U, L)
+        zu[:, L - 1] = np.bincount(unit, weights=wv, minlength=U)
+        cov = design.variance_units(zu, valid)
+        tot = zu.sum(axis=0)
+    cells, rtot, ctot, one = tot[:K], tot[K : K + nr], tot[K + nr : K + nr + nc], tot[L - 1]
+    rows_of = np.tile(np.arange(nr), nc)
+    cols_of = np.repeat(np.arange(nc), nr)
+    J = np.zeros((K, L))
+    J[:, :K] = np.eye(K)
+    J[np.arange(K), K + rows_of] = -ctot[cols_of] / one
+    J[np.arange(K), K + nr + cols_of] = -rtot[rows_of] / one
+    J[:, L - 1] = rtot[rows_of] * ctot[cols_of] / one**2
+    Y = cells - rtot[rows_of] * ctot[cols_of] / one
+    Vy = J @ cov @ J.T
+    use = np.flatnonzero((rows_of > 0) & (cols_of > 0))
+    out: dict[str, float | None] = {}
+    try:
+        stat = float(Y[use] @ np.linalg.solve(Vy[np.ix_(use, use)], Y[use]))
+    except np.linalg.LinAlgError:
+        return out
+    numdf = (nr - 1) * (nc - 1)
+    if nu > 0:
+        out.update(
+            wald_F=stat / numdf,
+            wald_ndf=float(numdf),
+            wald_ddf=float(nu),
+            wald_p=float(sps.f.sf(stat / numdf, numdf, nu)),
+        )
+    ddf = nu - numdf + 1
+    if nu > 0 and ddf > 0:
+        adj = stat * ddf / (numdf * nu)
+        out.update(
+            adjwald_F=adj,
+            adjwald_ndf=float(numdf),
+            adjwald_ddf=float(ddf),
+            adjwald_p=float(sps.f.sf(adj, numdf, ddf)),
+        )
+    return out
+
+
+def _saddlepoint_p(x2: float, Delta: np.ndarray, ddf: float) -> float | None:
+    """svychisq(statistic = "saddlepoint"): survey's pFsum(method = "saddlepoint")."""
+    from khaosat.stats.rnum import saddle
+
+    a = np.real(np.linalg.eigvals(Delta))
+    # pFsum: the Satterthwaite F value, replaced by the saddlepoint one when it applies
+    tr = a.mean()
+    tr2 = np.mean(a**2) / tr**2
+    ndf = len(a) / tr2
+    rval = float(sps.f.sf(x2 / ndf / (tr * tr2), ndf, ddf))
+    lam = np.concatenate([a, np.full(int(ddf), -x2 / ddf)])  # R's rep(a, df) truncates ddf
+    try:
+        s = saddle(0.0, lam)
+    except (ValueError, ZeroDivisionError, FloatingPointError):
+        return rval
+    return rval if not np.isfinite(s) else s
 
 
 def _orig(design: Design, sorted_values: np.ndarray) -> np.ndarray:

@@ -259,8 +259,13 @@ class Design:
                 raise StatsError(
                     f"Trọng số âm hoặc không hữu hạn ở dòng {int(order[i]) + 1}; hãy sửa trọng số."
                 )
-        if ws.sum() <= 0:
+        if ws.max() <= 0:
             raise StatsError("Tổng trọng số bằng 0; không thể ước lượng.")
+        if ws.max() > 1e300:
+            raise StatsError(
+                "Trọng số quá lớn (trên 10^300) nên tổng trọng số vượt quá giới hạn của số thực; "
+                "hãy chia cột trọng số cho một hằng số (ví dụ 10^100) rồi nhân kết quả tổng lại."
+            )
         self.weights = ws
         self.calibrations: list[Any] = []
         self.notes: list[str] = []
@@ -301,6 +306,22 @@ class Design:
             np.bincount(self.row_unit, weights=w, minlength=self.n_units),
         )
         self._whole_cache = (w, value)
+        return value
+
+    def weight_scale(self) -> float:
+        """1, or a power of two near the largest weight when weights are huge (or tiny).
+
+        Sums are then taken on weights / scale, which is exact in floating point, so that
+        squares of totals (variances) do not overflow; results are scaled back.
+        """
+        cached = getattr(self, "_scale_cache", None)
+        if cached is not None and cached[0] is self.weights:
+            return cached[1]
+        m = float(np.max(self.weights))
+        value = 1.0
+        if m > 0 and not (2.0**-60 < m < 2.0**60):
+            value = float(2.0 ** (np.frexp(m)[1] - 1))
+        self._scale_cache = (self.weights, value)
         return value
 
     def weights_in_input_order(self) -> np.ndarray:

@@ -19,7 +19,7 @@ from khaosat.stats.design import Design
 from khaosat.stats.errors import StatsError
 from khaosat.stats.results import Estimate, EstimateTable
 
-CI_METHODS = ("logit", "beta", "wald")
+CI_METHODS = ("logit", "beta", "wald", "likelihood", "asin")
 NOTE_EMPTY = "Miền không có người trả lời nào; không có ước lượng."
 NOTE_NO_DF = "Không đủ bậc tự do (số PSU trừ số tầng ≤ 0) để tính khoảng tin cậy."
 
@@ -76,6 +76,8 @@ class _Linear:
     nrows: np.ndarray  # G rows in domain (incl. zero weights)
     df: np.ndarray  # G
     codes: np.ndarray  # effective domain codes (missing -> -1)
+    nvalid: np.ndarray | None = None  # G rows with an answer in the domain (incl. zero weights)
+    scale: float = 1.0  # true covariance = cov * scale**2 (huge weights, totals)
 
 
 def linear_stat(
@@ -91,10 +93,19 @@ def linear_stat(
     whole = bool(valid.all()) and G == 1  # the common case: one domain, no missing answers
     c = codes if whole else np.where(valid, codes, -1)
     y0 = np.where(nan, 0.0, Y) if nan.any() else Y
-    w = design.weights
+    scale = design.weight_scale()
+    w = design.weights if scale == 1.0 else design.weights / scale
     cc = c if whole else np.where(c >= 0, c, G)
     if whole:
+        n_valid = np.array([design.n])
+    elif design.calibrated:  # R keeps every row of a calibrated design in a domain's subset
+        n_valid = np.full(G, int((~nan.any(axis=1)).sum()))
+    else:
+        n_valid = np.bincount(cc, minlength=G + 1)[:G]
+    if whole:
         wsum, wcount, _ = design.whole_sample_sums()
+        if scale != 1.0:
+            wsum = float(w.sum())
         W = np.array([wsum])
         n = np.array([wcount])
         nrows = np.array([design.n])
@@ -102,7 +113,7 @@ def linear_stat(
     else:
         W = np.bincount(cc, weights=w, minlength=G + 1)[:G]
         n = np.bincount(cc[w != 0], minlength=G + 1)[:G]
-        nrows = np.bincount(cc, minlength=G + 1)[:G]
+        nrows = _domain_rows(codes, G)
         T = np.empty((G, p))
         for k in range(p):
             T[:, k] = np.bincount(cc, weights=w * y0[:, k], minlength=G + 1)[:G]
@@ -124,7 +135,9 @@ def linear_stat(
             else:
                 zu[:, k] = np.add.reduceat(w * y0[:, k], design.unit_start)
         cov = design.variance_units(zu, None)
-        return _finish(design, value, cov, ssq, W, n, nrows, c, G, kind)
+        return _finish(
+            design, value, cov, ssq, W, n, nrows, c, G, kind, codes, nvalid=n_valid, scale=scale
+        )
     if design.calibrated:
         S = np.zeros((design.n, G * p))
         rows = np.flatnonzero(c >= 0)
@@ -165,31 +178,54 @@ def linear_stat(
                 ssq[0, k] = wv @ (yv[:, k] - yb[0, k]) ** 2
             else:
                 ssq[:, k] = np.bincount(cv, weights=wv * (yv[:, k] - yb[cv, k]) ** 2, minlength=G)
-        return _finish(design, value, cov, ssq, W, n, nrows, c, G, kind)
+        return _finish(
+            design, value, cov, ssq, W, n, nrows, c, G, kind, codes, nvalid=n_valid, scale=scale
+        )
     # deff (R deff=TRUE): vsrs = svyvar * (N - n) / (N n), times N^2 for totals.
     ssq = np.empty((G, p))
     for k in range(p):
         d = np.where(cc < G, y0[:, k] - yb[np.minimum(cc, G - 1), k], 0.0)
         ssq[:, k] = np.bincount(cc, weights=w * d**2, minlength=G + 1)[:G]
-    return _finish(design, value, cov, ssq, W, n, nrows, c, G, kind)
+    return _finish(
+        design, value, cov, ssq, W, n, nrows, c, G, kind, codes, nvalid=n_valid, scale=scale
+    )
 
 
-def _finish(design, value, cov, ssq, W, n, nrows, c, G, kind) -> _Linear:
+def _domain_rows(codes: np.ndarray, G: int) -> np.ndarray:
+    """Rows of each domain, answered or not (R's nrow() of the domain's design)."""
+    if G == 1 and (codes >= 0).all():
+        return np.array([len(codes)])
+    return np.bincount(np.where(codes >= 0, codes, G), minlength=G + 1)[:G]
+
+
+def _finish(
+    design, value, cov, ssq, W, n, nrows, c, G, kind, dcodes=None, nvalid=None, scale=1.0
+) -> _Linear:
+    """Design effects and df. With huge weights the sums were taken on weights / `scale` (a
+    power of two, so exactly): totals come back in true units, their covariance stays scaled
+    (true = cov * scale**2, which may not be representable while the SE is)."""
     p = value.shape[1]
     invW = np.where(W > 0, 1.0 / np.where(W > 0, W, 1.0), 0.0)
     var = np.diag(cov).reshape(G, p)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    Wt = W * scale
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         svyvar = ssq * invW[:, None] * (n / (n - 1.0))[:, None]
-        factor = 1.0 / n if design.deff_kind == "srswr" else (W - n) / (W * n)
+        factor = 1.0 / n if design.deff_kind == "srswr" else (Wt - n) / (Wt * n)
         vsrs = svyvar * factor[:, None]
         if kind == "total":
             vsrs = vsrs * (W**2)[:, None]
         deff = var / vsrs
-    bad = ((W < n) & (design.deff_kind == "srswor")) | (n < 2)
+    bad = ((Wt < n) & (design.deff_kind == "srswor")) | (n < 2)
     deff[bad, :] = np.nan
     deff[~np.isfinite(deff)] = np.nan
-    df = design.degf_by(c, G)
-    return _Linear(value, cov, deff, W, n, nrows, df, c)
+    # df = degf(design) of the domain, as R's confint(df = degf(design)) and svyciprop use it:
+    # PSUs whose rows have no answer still count (the design, not the answered rows)
+    df = design.degf_by(c if dcodes is None else dcodes, G)
+    if nvalid is None:
+        nvalid = np.bincount(np.where(c >= 0, c, G), minlength=G + 1)[:G]
+    if kind == "total" and scale != 1.0:
+        return _Linear(value * scale, cov, deff, Wt, n, nrows, df, c, nvalid, scale)
+    return _Linear(value, cov, deff, Wt, n, nrows, df, c, nvalid)
 
 
 def category_stat(design: Design, cat: np.ndarray, K: int, codes: np.ndarray, G: int) -> _Linear:
@@ -204,10 +240,12 @@ def category_stat(design: Design, cat: np.ndarray, K: int, codes: np.ndarray, G:
     c = np.where(valid, codes, -1)
     cc = np.where(valid, codes, G)
     k0 = np.where(valid, cat, 0)
-    w = design.weights
+    scale = design.weight_scale()
+    w = design.weights if scale == 1.0 else design.weights / scale
     W = np.bincount(cc, weights=w, minlength=G + 1)[:G]
     n = np.bincount(cc[w != 0], minlength=G + 1)[:G]
-    nrows = np.bincount(cc, minlength=G + 1)[:G]
+    nrows = _domain_rows(codes, G)
+    n_valid = np.bincount(cc, minlength=G + 1)[:G]
     T = np.bincount(cc * K + k0, weights=w, minlength=(G + 1) * K).reshape(G + 1, K)[:G]
     with np.errstate(divide="ignore", invalid="ignore"):
         ybar = T / W[:, None]
@@ -225,23 +263,161 @@ def category_stat(design: Design, cat: np.ndarray, K: int, codes: np.ndarray, G:
             sl = slice(g * K, (g + 1) * K)
             cov[sl, sl] = design.variance_units(zu[:, sl], c == g)
     ssq = W[:, None] * yb * (1 - yb)  # sum of w (y - p)^2 for a 0/1 indicator
-    return _finish(design, ybar, cov, ssq, W, n, nrows, c, G, "mean")
+    return _finish(
+        design, ybar, cov, ssq, W, n, nrows, c, G, "mean", codes, nvalid=n_valid, scale=scale
+    )
 
 
-def _wald(value: float, se: float, df: int, level: float) -> tuple[float | None, float | None]:
+def _wald(value: float, se: float, df: float, level: float) -> tuple[float | None, float | None]:
     if df <= 0 or not np.isfinite(se):
         return None, None
     t = tcrit(df, level)
     return value - t * se, value + t * se
 
 
+@dataclass
+class LikInfo:
+    """What svyciprop(method = "likelihood") needs of one proportion's quasibinomial fit.
+
+    `c` normalises the weights to mean 1 over the domain's design rows (svyglm's prior
+    weights); `W`: sum of weights of the answered rows; `n_y`: answered rows (glm's n);
+    `s_work`: sum of glm's working weights at its last IRLS iteration (1 / naive variance);
+    `phi`: summary.svyglm's dispersion, svyvar of the Pearson residuals.
+    """
+
+    c: float
+    W: float
+    n_y: int
+    s_work: float
+    phi: float
+    coef: float  # svyglm's fitted intercept (IRLS), where R centres logit/likelihood intervals
+    se_coef: float  # its design-based SE (at the fitted mu)
+
+
+def irls_intercept(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """glm.fit(binomial) with an intercept only, as R iterates it (mustart, IRLS, deviance
+    convergence at 1e-8): the final coefficient (svyglm's coef, which R's logit and likelihood
+    intervals centre on) and the sum of the working weights of the last iteration (R's naive
+    variance of the intercept is 1 / that sum). After the first iteration eta is constant, so
+    the later ones need only the totals."""
+    keep = w > 0
+    y, w = y[keep], w[keep]
+    thresh = 30.0
+
+    def linkinv(eta):
+        t = np.where(eta < -thresh, EPS, np.where(eta > thresh, 1 / EPS, np.exp(eta)))
+        return t / (1 + t)
+
+    def mu_eta(eta):
+        ope = 1 + np.exp(eta)
+        return np.where((eta > thresh) | (eta < -thresh), EPS, np.exp(eta) / (ope * ope))
+
+    W = float(w.sum())
+    T1 = float(w @ y)
+    mu = (w * y + 0.5) / (w + 1)
+    eta = np.log(mu / (1 - mu))
+    mu = linkinv(eta)
+    with np.errstate(divide="ignore"):
+        devold = float(np.sum(2 * w * np.where(y == 1, -np.log(mu), -np.log(1 - mu))))
+    me = mu_eta(eta)
+    ww = w * me**2 / (mu * (1 - mu))
+    s_work = float(ww.sum())
+    coef = float(ww @ (eta + (y - mu) / me)) / s_work
+    for _ in range(25):  # glm.control(maxit = 25)
+        e = np.array([coef])
+        m = float(linkinv(e)[0])
+        d = 2 * (T1 * -np.log(m) + (W - T1) * -np.log(1 - m))
+        if abs(d - devold) / (abs(d) + 0.1) < 1e-8:
+            break
+        devold = d
+        me1 = float(mu_eta(e)[0])
+        wk = me1**2 / (m * (1 - m))
+        s_work = wk * W
+        coef = coef + (T1 - m * W) / me1 / W
+    return coef, s_work
+
+
+def _expit_r(eta: float) -> float:
+    """binomial()$linkinv as R computes it (thresholded exp, then x / (1 + x))."""
+    thresh = 30.0
+    if eta < -thresh:
+        t = EPS
+    elif eta > thresh:
+        t = 1 / EPS
+    else:
+        t = float(np.exp(eta))
+    return t / (1 + t)
+
+
+EPS = float(np.finfo(float).eps)
+
+
+def lik_ci(
+    p: float, se: float, df: float, info: LikInfo, level: float = 0.95
+) -> tuple[float | None, float | None]:
+    """svyciprop(method = "likelihood"): profile of the Rao–Scott scaled quasibinomial
+    deviance, exactly as survey's confint.svyglm(method = "likelihood") (MASS's profile with
+    10 steps of zmax / 5 standard errors, fmm spline, linear inverse interpolation)."""
+    from khaosat.stats import rnum
+
+    a = 1 - level
+    b0 = info.coef
+    sb = info.se_coef
+    lam = sb**2 * info.s_work  # R's lambda: design over model-based variance of the intercept
+    q = sps.norm.ppf(a / 2) if not np.isfinite(df) else sps.t.ppf(a / 2, df)
+    alpha = sps.norm.cdf(q * np.sqrt(lam)) / 2
+    if info.n_y < 2:
+        return None, None
+    zmax = float(np.sqrt(sps.f.isf(alpha, 1, info.n_y - 1)))
+    step_size = zmax / 5
+    t1 = p * info.W
+
+    def dev(b: float) -> float:
+        mu = _expit_r(b)
+        return -2 * info.c * (t1 * np.log(mu) + (info.W - t1) * np.log(1 - mu))
+
+    d0 = dev(b0)
+    phi = info.phi
+    zs, bs = [0.0], [b0]
+    for sgn in (-1.0, 1.0):
+        step, z = 0, 0.0
+        while True:
+            step += 1
+            if not (step < 10 and abs(z) < zmax):
+                break
+            bi = b0 + sgn * step * step_size * sb
+            zz = (dev(bi) - d0) / phi
+            if zz <= -0.001:
+                return None, None
+            z = sgn * float(np.sqrt(max(zz, 0.0)))
+            zs.append(z)
+            bs.append(bi)
+    o = np.argsort(zs, kind="stable")
+    zs_a, bs_a = np.asarray(zs)[o], np.asarray(bs)[o]
+    sx, sy = rnum.spline_fmm(bs_a, zs_a)
+    cut = [sps.norm.ppf(2 * alpha), sps.norm.isf(2 * alpha)]
+    lo, hi = rnum.approx_linear(sy, sx, cut)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None, None
+    return _expit(lo), _expit(hi)
+
+
 def prop_ci(
-    p: float, se: float, df: int, nrows: int, n: int, method: str, level: float = 0.95
+    p: float,
+    se: float,
+    df: float,
+    nrows: int,
+    n: int,
+    method: str,
+    level: float = 0.95,
+    lik: LikInfo | None = None,
 ) -> tuple[float | None, float | None, str | None]:
-    """CI of a proportion: 'logit' (svyciprop default), 'beta' (Korn–Graubard), 'wald'."""
+    """CI of a proportion as R's svyciprop: 'logit' (default), 'beta' (Korn–Graubard),
+    'wald' ("mean"), 'likelihood' (needs `lik`), 'asin'. df may be inf (normal quantile)."""
     if method not in CI_METHODS:
         raise StatsError(
-            f"Phương pháp khoảng tin cậy '{method}' không hợp lệ; dùng logit, beta hoặc wald."
+            f"Phương pháp khoảng tin cậy '{method}' không hợp lệ; dùng logit, beta, wald, "
+            "likelihood hoặc asin."
         )
     if df <= 0:
         return None, None, NOTE_NO_DF
@@ -264,9 +440,22 @@ def prop_ci(
         )
     if method == "logit":
         t = tcrit(df, level)
-        eta = np.log(p / (1 - p))
-        s = se / (p * (1 - p))
+        eta = lik.coef if lik is not None else np.log(p / (1 - p))
+        s = lik.se_coef if lik is not None else se / (p * (1 - p))
         return float(_expit(eta - t * s)), float(_expit(eta + t * s)), None
+    if method == "asin":
+        t = tcrit(df, level)
+        eta = np.arcsin(np.sqrt(p))
+        s = se / (2 * np.sqrt(p * (1 - p)))
+        return float(np.sin(eta - t * s) ** 2), float(np.sin(eta + t * s) ** 2), None
+    if method == "likelihood":
+        if lik is None:
+            raise ValueError("the likelihood interval needs LikInfo")
+        lo, hi = lik_ci(p, se, df, lik, level)
+        note = None
+        if lo is None:
+            note = "Không tính được khoảng tin cậy theo hợp lý (likelihood) cho ước lượng này."
+        return lo, hi, note
     neff = p * (1 - p) / se**2
     if nrows > 1:
         neff = neff * (sps.t.ppf(a / 2, nrows - 1) / sps.t.ppf(a / 2, df)) ** 2
@@ -294,10 +483,11 @@ def _table(
     by_name: str | None,
     ci: str,
     level: float,
+    lik: Any = None,
 ) -> EstimateTable:
     G = len(labels)
     p = res.value.shape[1]
-    se_all = np.sqrt(np.clip(np.diag(res.cov), 0, None)).reshape(G, p)
+    se_all = np.sqrt(np.clip(np.diag(res.cov), 0, None)).reshape(G, p) * res.scale
     out: list[Estimate] = []
     notes: list[str] = []
     for g in range(G):
@@ -327,11 +517,25 @@ def _table(
                 continue
             v = float(res.value[g, k])
             se = float(se_all[g, k])
+            if not (np.isfinite(v) and np.isfinite(se)):
+                raise StatsError(
+                    f"Ước lượng của '{variable}' vượt quá giới hạn của số thực (giá trị hoặc trọng "
+                    "số quá lớn, hoặc dữ liệu có giá trị vô hạn); hãy kiểm tra dữ liệu hoặc chia "
+                    "trọng số cho một hằng số."
+                )
             note = None
+            lo_n = hi_n = None
             if statistic == "proportion":
-                lo, hi, note = prop_ci(v, se, df, int(res.nrows[g]), n, ci, level)
+                info = lik(g, k) if lik is not None else None
+                nr = int(res.nrows[g])
+                lo, hi, note = prop_ci(v, se, df, nr, n, ci, level, info)
+                if ci == "beta":  # svyciprop's beta uses degf(design) whatever df is given
+                    lo_n, hi_n = lo, hi
+                else:
+                    lo_n, hi_n, _ = prop_ci(v, se, np.inf, nr, n, ci, level, info)
             else:
                 lo, hi = _wald(v, se, df, level)
+                lo_n, hi_n = _wald(v, se, np.inf, level)
                 if lo is None:
                     note = NOTE_NO_DF
             if n == 1:
@@ -351,10 +555,14 @@ def _table(
                     dom,
                     weighted_n=float(res.W[g]),
                     note=note,
+                    ci_low_normal=lo_n,
+                    ci_high_normal=hi_n,
                 )
             )
     if design.calibrated:
         notes.append("Trọng số đã hiệu chỉnh; phương sai theo phần dư hiệu chỉnh.")
+    with np.errstate(over="ignore"):
+        cov = res.cov if res.scale == 1.0 else res.cov * np.float64(res.scale) ** 2
     return EstimateTable(
         statistic,
         variable,
@@ -363,8 +571,55 @@ def _table(
         level=level,
         by=by_name,
         notes=notes,
-        covariance=res.cov,
+        covariance=cov,
     )
+
+
+def _lik_infos(
+    design: Design, cat: np.ndarray, K: int, codes: np.ndarray, G: int, res: _Linear
+) -> Any:
+    """LikInfo per (domain, category) for svyciprop(method = "likelihood")."""
+    w = design.weights
+    ws = w / design.weight_scale()
+    valid = (codes >= 0) & (cat >= 0)
+    dom = np.where(codes >= 0, codes, G)
+    Wdom = np.bincount(dom, weights=ws, minlength=G + 1)[:G]
+    nrows = res.nrows
+    nvalid = res.nvalid if res.nvalid is not None else np.bincount(dom[valid], minlength=G + 1)[:G]
+    if design.calibrated:  # R keeps every row of a calibrated design in its subsets
+        nrows_after = np.full(G, design.n)
+    else:
+        nrows_after = np.bincount(dom[valid], minlength=G + 1)[:G]
+
+    def info(g: int, k: int) -> LikInfo:
+        c = float(nrows[g]) / float(Wdom[g]) if Wdom[g] > 0 else 1.0
+        rows = valid & (codes == g)
+        y = (cat[rows] == k).astype(float)
+        wr = ws[rows]
+        W = float(wr.sum())
+        mu = float(wr @ y) / W
+        if not 0 < mu < 1:  # 0% or 100%: no profile (prop_ci gives Clopper–Pearson)
+            nan = float("nan")
+            return LikInfo(c, W, int(nvalid[g]), nan, nan, nan, nan)
+        coef, s_work = irls_intercept(y, wr * c)
+        # summary.svyglm's dispersion: svyvar of survey's Pearson residuals on the design,
+        # (y - mu) sqrt(prior / pwts) / sqrt(V(mu)); pwts: weights normalised after NA removal
+        n_after = int(nrows_after[g])
+        c2 = n_after / W
+        r = (y - mu) * np.sqrt(c / c2) / np.sqrt(mu * (1 - mu))
+        rbar = float(wr @ r) / W
+        nz = int(np.count_nonzero(wr))
+        phi = float(wr @ (r - rbar) ** 2) / W * nz / (nz - 1) if nz > 1 else float("nan")
+        # svyglm's SE of the intercept: linearised at its fitted mu, not at the sample share
+        mu_f = _expit_r(coef)
+        score = np.zeros(design.n)
+        score[rows] = wr * (y - mu_f) / W
+        present = valid if design.lonely_psu != "average" else rows
+        var_f = float(design.variance_rows(score, present)[0, 0])
+        se_coef = float(np.sqrt(max(var_f, 0.0))) / (mu_f * (1 - mu_f))
+        return LikInfo(c, W, int(nvalid[g]), s_work, phi, coef, se_coef)
+
+    return info
 
 
 def mean(design: Design, var: Any, by: Any = None, level: float = 0.95) -> EstimateTable:
@@ -381,6 +636,30 @@ def total(design: Design, var: Any, by: Any = None, level: float = 0.95) -> Esti
     codes, labels, by_name = domains(design, by)
     res = linear_stat(design, x, codes, len(labels), "total")
     return _table(design, res, "total", name, labels, None, by_name, "wald", level)
+
+
+def variance(design: Design, var: Any, by: Any = None, level: float = 0.95) -> EstimateTable:
+    """Population variance of a numeric variable with its SE, as R's svyvar (na.rm = TRUE).
+
+    As R: the mean of (x - xbar)^2 n / (n - 1), n = rows with a nonzero weight in the design
+    (or domain), answered or not; the SE treats xbar as known.
+    """
+    x, name = _column(design, var)
+    codes, labels, by_name = domains(design, by)
+    G = len(labels)
+    w = design.weights
+    dom = np.where(codes >= 0, codes, G)
+    nz = np.bincount(dom[w != 0], minlength=G + 1)[:G].astype(float)
+    xbar = linear_stat(design, x, codes, G, "mean").value[:, 0]
+    y = np.full(design.n, np.nan)
+    ok = (codes >= 0) & ~np.isnan(x)
+    g = codes[ok]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = x[ok] - xbar[g]
+        y[ok] = d * d * nz[g] / (nz[g] - 1)
+    res = linear_stat(design, y, codes, G, "mean")
+    res.deff[:] = np.nan
+    return _table(design, res, "variance", name, labels, None, by_name, "wald", level)
 
 
 def _onehot(raw: np.ndarray) -> tuple[np.ndarray, list[Any]]:
@@ -412,8 +691,12 @@ def proportions(
     if ci not in CI_METHODS:
         prop_ci(0.5, 0.1, 1, 2, 2, ci)
     codes, labels, by_name = domains(design, by)
-    res = category_stat(design, catc.astype(np.int64), len(cats), codes, len(labels))
-    return _table(design, res, "proportion", name, labels, cats, by_name, ci, level)
+    catc = catc.astype(np.int64)
+    res = category_stat(design, catc, len(cats), codes, len(labels))
+    lik = None
+    if ci in ("likelihood", "logit"):  # both centre on svyglm's IRLS intercept
+        lik = _lik_infos(design, catc, len(cats), codes, len(labels), res)
+    return _table(design, res, "proportion", name, labels, cats, by_name, ci, level, lik)
 
 
 def multi_proportions(
@@ -441,7 +724,13 @@ def multi_proportions(
     for col in cols:
         x, _ = _column(design, col)
         res = linear_stat(design, x, codes, len(labels), "mean")
-        t = _table(design, res, "proportion", name, labels, [col], by_name, ci, level)
+        lik = None
+        if ci in ("likelihood", "logit"):
+            xc = np.where(np.isnan(x), -1, (x == 1).astype(np.int64))
+            lik = _lik_infos(design, xc, 2, codes, len(labels), res)
+            lik1 = lik
+            lik = lambda g, k, f=lik1: f(g, 1)  # noqa: E731 - the "chosen" (1) category
+        t = _table(design, res, "proportion", name, labels, [col], by_name, ci, level, lik)
         ests.extend(t.estimates)
         covs.append(t.covariance)
     return EstimateTable("proportion", name, ests, ci_method=ci, level=level, by=by_name)
@@ -464,13 +753,15 @@ def ratio(
     Rg = np.where(np.isfinite(R), R, 0.0)
     Txs = np.where(Tx != 0, Tx, 1.0)
     y0, x0 = np.nan_to_num(y), np.nan_to_num(x)
-    # residual r = (y - R x) / X_total; its design total has the ratio's variance
+    # residual r = (y - R x) / X_total; its design total has the ratio's variance (with huge
+    # weights r is taken times the weight scale, so that its total on scaled weights is true)
     r = np.full(design.n, np.nan)
     rows = np.flatnonzero(c >= 0)
     cg = c[rows]
-    r[rows] = (y0[rows] - Rg[cg] * x0[rows]) / Txs[cg]
+    r[rows] = (y0[rows] - Rg[cg] * x0[rows]) / Txs[cg] * design.weight_scale()
     lin = linear_stat(design, r, c, G, "total")
     lin.value = R[:, None]
+    lin.scale = 1.0
     res = lin
     return _table(design, res, "ratio", f"{yn}/{xn}", labels, None, by_name, "wald", level)
 

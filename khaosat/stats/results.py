@@ -14,6 +14,7 @@ STAT_LABELS = {
     "ratio": "Tỉ số",
     "proportion": "Tỉ lệ",
     "quantile": "Phân vị",
+    "variance": "Phương sai",
     "index": "Chỉ số",
 }
 
@@ -48,6 +49,10 @@ class Estimate:
     quantile: float | None = None
     weighted_n: float | None = None
     note: str | None = None
+    # the same interval with the normal quantile (df = Inf, R's confint() default) beside the
+    # t-based one above (df = degf(design), R's confint(df = degf(design)) and svyciprop)
+    ci_low_normal: float | None = None
+    ci_high_normal: float | None = None
 
     @property
     def margin(self) -> float | None:

@@ -133,7 +133,7 @@ def test_other_input_errors(small):
         Design(small.assign(f=[0.5, 0.5, 0.5, 0.5, 3, 3, 3, 3]), strata="h", fpc="f")
     with pytest.raises(StatsError, match="một giá trị"):
         crosstab(Design(small.assign(one=1)), "one", "g")
-    with pytest.raises(StatsError, match="logit, beta hoặc wald"):
+    with pytest.raises(StatsError, match="logit, beta, wald, likelihood hoặc asin"):
         est.proportions(d, "cat", ci="wilson")
 
 
@@ -230,3 +230,46 @@ def test_infinite_fpc_everywhere_means_with_replacement():
     with_inf = proportions(Design(df.assign(f=np.inf), strata="s", psu="p", fpc="f"), "y")
     without = proportions(Design(df, strata="s", psu="p"), "y")
     assert [e.se for e in with_inf.estimates] == [e.se for e in without.estimates]
+
+
+# ---------------------------------------------------------------- huge weights (issue 17)
+@pytest.mark.parametrize("factor", [1e150, 2.0**600, 1e-150])
+def test_huge_weights_give_scaled_totals_without_overflow(sim, factor):
+    """Weights x 1e150: totals and SEs are the ordinary ones x 1e150 (R's answer scaled), the
+    df is the design's, no misleading note and no numpy overflow warning."""
+    import warnings
+
+    from khaosat.stats.crosstab import crosstab as xt
+
+    from .conftest import sim_design
+
+    base = sim_design(sim, "one")
+    big = sim_design(sim.assign(weight=sim.weight * factor), "one")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t0, t1 = est.total(base, "d1")[0], est.total(big, "d1")[0]
+        m0, m1 = est.mean(big, "diem")[0], est.mean(base, "diem")[0]
+        p1 = est.proportions(big, "b2", by="nhom")
+        r1 = est.ratio(big, "d1", "diem")[0]
+        x1 = xt(big, "b2", "nhom")
+    assert t1.se is not None and t1.note is None and t1.df == t0.df == base.degf()
+    np.testing.assert_allclose(
+        [t1.value, t1.se, t1.ci_low, t1.ci_high],
+        np.array([t0.value, t0.se, t0.ci_low, t0.ci_high]) * factor,
+        rtol=1e-12,
+    )
+    assert t1.deff is not None or factor < 1  # deff's fpc uses N = sum of weights: it moves
+    np.testing.assert_allclose([m1.value, m1.se], [m0.value, m0.se], rtol=1e-12)
+    p0 = est.proportions(base, "b2", by="nhom")
+    np.testing.assert_allclose([e.se for e in p1], [e.se for e in p0], rtol=1e-12)
+    r0 = est.ratio(base, "d1", "diem")[0]
+    np.testing.assert_allclose([r1.value, r1.se], [r0.value, r0.se], rtol=1e-12)
+    x0 = xt(base, "b2", "nhom")
+    np.testing.assert_allclose([x1.F, x1.p, x1.wald_p], [x0.F, x0.p, x0.wald_p], rtol=1e-10)
+
+
+def test_weights_beyond_floating_point_are_a_clear_error(sim):
+    from .conftest import sim_design
+
+    with pytest.raises(StatsError, match="Trọng số quá lớn"):
+        sim_design(sim.assign(weight=sim.weight * 1e299), "one")

@@ -30,6 +30,9 @@ def check(e, r, deff: bool = True) -> None:
     close(e.ci_low, r["ci_low"])
     close(e.ci_high, r["ci_high"])
     assert e.df == r["df"]
+    if "ci_low_normal" in r:  # R's confint() default (df = Inf) beside confint(df = degf)
+        close(e.ci_low_normal, r["ci_low_normal"])
+        close(e.ci_high_normal, r["ci_high_normal"])
     if deff and r.get("deff") is not None:
         close(e.deff, r["deff"])
 
@@ -40,8 +43,18 @@ def check_by(tab, rby: dict) -> None:
         check(e, rby[str(e.domain)])
 
 
+PROP_METHODS = (
+    ("logit", "logit"),
+    ("beta", "beta"),
+    ("wald", "mean"),
+    ("likelihood", "likelihood"),
+    ("asin", "asin"),
+)
+
+
 def check_props(design, var, rp: dict, by=None, domain=None) -> None:
-    for method, key in (("logit", "logit"), ("beta", "beta"), ("wald", "mean")):
+    """Every svyciprop method, with df = degf(design) (t) and df = Inf (normal)."""
+    for method, key in PROP_METHODS:
         tab = est.proportions(design, var, ci=method, by=by)
         for e in tab:
             if domain is not None and e.domain != domain:
@@ -55,7 +68,10 @@ def check_props(design, var, rp: dict, by=None, domain=None) -> None:
             close(e.deff, r["deff"])
             assert e.df == r["df"]
             if 0 < e.value < 1:
-                close([e.ci_low, e.ci_high], r[key])
+                if key in r:
+                    close([e.ci_low, e.ci_high], r[key])
+                if key + "_normal" in r:
+                    close([e.ci_low_normal, e.ci_high_normal], r[key + "_normal"])
             else:  # R gives no usable interval; we give Clopper–Pearson on n
                 assert e.ci_low is not None and e.ci_high is not None
                 assert e.ci_low <= e.value <= e.ci_high
@@ -65,6 +81,13 @@ def check_chisq(x, r) -> None:
     close([x.F, x.ndf, x.ddf, x.p], [r["F"], r["ndf"], r["ddf"], r["p"]])
     close([x.chisq, x.chisq_p], [r["X2"], r["chisq_p"]])
     assert x.chisq_df == r["chisq_df"]
+    close(x.pearson_p, r["pearson_p"])  # uncorrected Pearson
+    close([x.wald_F, x.wald_ndf, x.wald_ddf, x.wald_p], [r[k] for k in WALD])
+    close([x.adjwald_F, x.adjwald_ndf, x.adjwald_ddf, x.adjwald_p], [r["adj" + k] for k in WALD])
+    close(x.saddlepoint_p, r["saddlepoint_p"])
+
+
+WALD = ("wald_F", "wald_ndf", "wald_ddf", "wald_p")
 
 
 def check_quant(tab, r) -> None:
