@@ -115,30 +115,85 @@ class Crosstab:
 
 
 def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crosstab:
-    """Two-way table of two categorical variables with Rao–Scott tests (R's svychisq)."""
+    """Two-way table of two categorical variables with Rao–Scott tests (R's svychisq).
+
+    `design` may be a SqlDesign: the cell totals per PSU then come from one GROUP BY query.
+    """
+    if getattr(design, "is_sql", False):
+        return _crosstab_sql(design, rows, cols, ci)
     r_raw = design.align(rows)
     c_raw = design.align(cols)
     rc, rlev = pd.factorize(pd.Series(r_raw), sort=True)
     cc, clev = pd.factorize(pd.Series(c_raw), sort=True)
     nr, nc = len(rlev), len(clev)
-    if nr < 2 or nc < 2:
-        which = rows if nr < 2 else cols
-        raise StatsError(
-            f"Biến '{which}' chỉ có một giá trị trong dữ liệu; bảng chéo cần ít nhất hai nhóm "
-            "ở mỗi biến."
-        )
+    _check_levels(rows, cols, nr, nc)
     valid = (rc >= 0) & (cc >= 0)
     cell = np.where(valid, rc + nr * cc, -1)
     K = nr * nc
     # Cell proportions and their covariance from cell totals per sampling unit (bincount over
     # unit x cell codes): never an n x cells matrix.
     res = category_stat(design, cell.astype(np.int64), K, np.zeros(design.n, dtype=np.int64), 1)
-    mean2 = res.value[0]
-    V = res.cov
-    N = design.n
     w = design.weights
     tab = np.bincount(cell[valid], weights=w[valid], minlength=K).reshape(nc, nr).T
     counts = np.bincount(cell[valid], minlength=K).reshape(nc, nr).T.astype(float)
+    tot, cov = _margin_totals(design, cell, valid, nr, nc)
+    colpct = proportions(design, _rowvar(design, r_raw, c_raw), by=_orig(design, c_raw), ci=ci)
+    colpct.variable, colpct.by = rows, cols
+    nu = design.n_psu - design.n_strata
+    return _assemble(
+        rows, cols, rlev, clev, res.value[0], res.cov, tab, counts, design.n, nu, tot, cov, colpct
+    )
+
+
+def _check_levels(rows: str, cols: str, nr: int, nc: int) -> None:
+    if nr < 2 or nc < 2:
+        which = rows if nr < 2 else cols
+        raise StatsError(
+            f"Biến '{which}' chỉ có một giá trị trong dữ liệu; bảng chéo cần ít nhất hai nhóm "
+            "ở mỗi biến."
+        )
+
+
+def _crosstab_sql(sd: Any, rows: str, cols: str, ci: str) -> Crosstab:
+    """The same table and tests from per-PSU cell totals computed in the database."""
+    from khaosat.stats.estimators import _py, _table
+
+    psu, rc, rlev, cc, clev, v = sd.cell_totals(rows, cols)
+    nr, nc = len(rlev), len(clev)
+    _check_levels(rows, cols, nr, nc)
+    K = nr * nc
+    P = sd.n_psu
+    valid = (rc >= 0) & (cc >= 0)
+    cell = rc + nr * cc
+    sw, cnt = v[:, 0], v[:, 2]
+    S = np.bincount(psu[valid] * K + cell[valid], weights=sw[valid], minlength=P * K).reshape(P, K)
+    Sw = S.sum(axis=1)
+    W = float(Sw.sum())
+    mean2 = S.sum(axis=0) / W
+    zu = (S - mean2[None, :] * Sw[:, None]) / W
+    answered = np.bincount(psu[valid], weights=cnt[valid], minlength=P) > 0
+    V = sd._pd.variance_units(zu, answered)
+    tab = S.sum(axis=0).reshape(nc, nr).T
+    counts = np.bincount(cell[valid], weights=cnt[valid], minlength=K).reshape(nc, nr).T
+    zl = np.column_stack(
+        [S, S.reshape(P, nc, nr).sum(axis=1), S.reshape(P, nc, nr).sum(axis=2), Sw]
+    )
+    cov = sd._pd.variance_units(zl, answered)
+    res = sd._props_from_cells(psu, rc, nr, cc, nc, v)
+    colpct = _table(
+        sd, res, "proportion", rows, [_py(x) for x in clev], [_py(x) for x in rlev], cols, ci, 0.95
+    )
+    nu = sd.n_psu - sd.n_strata
+    return _assemble(
+        rows, cols, rlev, clev, mean2, V, tab, counts, sd.n, nu, zl.sum(0), cov, colpct
+    )
+
+
+def _assemble(rows, cols, rlev, clev, mean2, V, tab, counts, N, nu, tot, cov, colpct) -> Crosstab:
+    """Pearson, Rao–Scott (F, first order, saddlepoint) and Wald tests from cell proportions
+    with their covariance V and the totals (cells, rows, cols, N) with theirs (svychisq)."""
+    nr, nc = len(rlev), len(clev)
+    K = nr * nc
     notes = []
     if (tab.sum(axis=0) == 0).any() or (tab.sum(axis=1) == 0).any():
         raise StatsError(
@@ -148,7 +203,6 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     scaled = tab * (N / tab.sum())
     E = np.outer(scaled.sum(axis=1), scaled.sum(axis=0)) / scaled.sum()
     X2 = float(((scaled - E) ** 2 / E).sum())
-    # Rao–Scott design effect matrix Delta (as svychisq.survey.design)
     ri = np.tile(np.arange(nr), nc)
     ci_ = np.repeat(np.arange(nc), nr)
     X1 = np.column_stack(
@@ -167,7 +221,6 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     Delta = np.linalg.solve(denom, numr)
     tr = float(np.trace(Delta))
     d0 = tr**2 / float(np.trace(Delta @ Delta))
-    nu = design.n_psu - design.n_strata
     F = X2 / tr
     p = float(sps.f.sf(F, d0, d0 * nu)) if nu > 0 else float("nan")
     if nu <= 0:
@@ -175,10 +228,8 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     dfc = (nr - 1) * (nc - 1)
     chisq_p = float(sps.chi2.sf(X2 / np.mean(np.diag(Delta)), dfc))
     pearson_p = float(sps.chi2.sf(X2, dfc))
-    wald = _wald_tests(design, cell, valid, nr, nc, nu)
+    wald = _wald_from(tot, cov, nr, nc, nu)
     saddle_p = _saddlepoint_p(X2, Delta, d0 * nu) if nu > 0 else None
-    colpct = proportions(design, _rowvar(design, r_raw, c_raw), by=_orig(design, c_raw), ci=ci)
-    colpct.variable, colpct.by = rows, cols
     se = np.sqrt(np.clip(np.diag(V), 0, None))
     return Crosstab(
         rows,
@@ -205,16 +256,14 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     )
 
 
-def _wald_tests(
-    design: Design, cell: np.ndarray, valid: np.ndarray, nr: int, nc: int, nu: int
-) -> dict[str, float | None]:
-    """svychisq's "Wald" and "adjWald": Wald test of the interaction contrasts of the cell
-    totals (cells, row margins, column margins, N) with their design covariance."""
+def _margin_totals(
+    design: Design, cell: np.ndarray, valid: np.ndarray, nr: int, nc: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Totals of [cells, rows, cols, one] on answered rows and their design covariance; the
+    scores are indicators, so the per-unit totals are bincounts of unit x code pairs."""
     K = nr * nc
     ri = cell % nr
     cj = cell // nr
-    # totals of [cells, rows, cols, one] on answered rows; scores per row are indicators, so the
-    # per-unit totals are bincounts of the unit x code pairs (rows belong to 3 codes + one)
     L = K + nr + nc + 1
     scale = design.weight_scale()
     w = design.weights if scale == 1.0 else design.weights / scale
@@ -225,18 +274,22 @@ def _wald_tests(
         X[idx, K + ri[idx]] = w[idx]
         X[idx, K + nr + cj[idx]] = w[idx]
         X[idx, L - 1] = w[idx]
-        cov = design.variance_rows(X, None)
-        tot = X.sum(axis=0)
-    else:
-        U = design.n_units
-        unit = design.row_unit[valid]
-        wv = w[valid]
-        zu = np.zeros((U, L))
-        for codes in (cell[valid], K + ri[valid], K + nr + cj[valid]):
-            zu += np.bincount(unit * L + codes, weights=wv, minlength=U * L).reshape(U, L)
-        zu[:, L - 1] = np.bincount(unit, weights=wv, minlength=U)
-        cov = design.variance_units(zu, valid)
-        tot = zu.sum(axis=0)
+        return X.sum(axis=0), design.variance_rows(X, None)
+    U = design.n_units
+    unit = design.row_unit[valid]
+    wv = w[valid]
+    zu = np.zeros((U, L))
+    for codes in (cell[valid], K + ri[valid], K + nr + cj[valid]):
+        zu += np.bincount(unit * L + codes, weights=wv, minlength=U * L).reshape(U, L)
+    zu[:, L - 1] = np.bincount(unit, weights=wv, minlength=U)
+    return zu.sum(axis=0), design.variance_units(zu, valid)
+
+
+def _wald_from(tot: np.ndarray, cov: np.ndarray, nr: int, nc: int, nu: int) -> dict[str, Any]:
+    """svychisq's "Wald" and "adjWald": Wald test of the interaction contrasts of the cell
+    totals (cells, row margins, column margins, N) with their design covariance."""
+    K = nr * nc
+    L = K + nr + nc + 1
     cells, rtot, ctot, one = tot[:K], tot[K : K + nr], tot[K + nr : K + nr + nc], tot[L - 1]
     rows_of = np.tile(np.arange(nr), nc)
     cols_of = np.repeat(np.arange(nc), nr)
@@ -248,7 +301,7 @@ def _wald_tests(
     Y = cells - rtot[rows_of] * ctot[cols_of] / one
     Vy = J @ cov @ J.T
     use = np.flatnonzero((rows_of > 0) & (cols_of > 0))
-    out: dict[str, float | None] = {}
+    out: dict[str, Any] = {}
     try:
         stat = float(Y[use] @ np.linalg.solve(Vy[np.ix_(use, use)], Y[use]))
     except np.linalg.LinAlgError:

@@ -624,6 +624,9 @@ def _lik_infos(
 
 def mean(design: Design, var: Any, by: Any = None, level: float = 0.95) -> EstimateTable:
     """Weighted mean of a numeric variable (missing answers excluded as a domain)."""
+    if getattr(design, "is_sql", False):  # SqlDesign: per-PSU totals from the database
+        res, labels, by_name = design.linear(var, by, "mean")
+        return _table(design, res, "mean", var, labels, None, by_name, "wald", level)
     x, name = _column(design, var)
     codes, labels, by_name = domains(design, by)
     res = linear_stat(design, x, codes, len(labels), "mean")
@@ -632,6 +635,9 @@ def mean(design: Design, var: Any, by: Any = None, level: float = 0.95) -> Estim
 
 def total(design: Design, var: Any, by: Any = None, level: float = 0.95) -> EstimateTable:
     """Estimated population total of a numeric variable."""
+    if getattr(design, "is_sql", False):
+        res, labels, by_name = design.linear(var, by, "total")
+        return _table(design, res, "total", var, labels, None, by_name, "wald", level)
     x, name = _column(design, var)
     codes, labels, by_name = domains(design, by)
     res = linear_stat(design, x, codes, len(labels), "total")
@@ -680,7 +686,21 @@ def proportions(
     level: float = 0.95,
     drop: tuple = (),
 ) -> EstimateTable:
-    """Proportion of every category of a single-choice variable; `drop` codes count as missing."""
+    """Proportion of every category of a single-choice variable; `drop` codes count as missing.
+
+    On a SqlDesign the logit interval is the closed form at the sample share (R's IRLS
+    intercept differs from it by at most the glm tolerance) and 'likelihood' is not offered.
+    """
+    if getattr(design, "is_sql", False):
+        if ci not in CI_METHODS:
+            prop_ci(0.5, 0.1, 1, 2, 2, ci)
+        if ci == "likelihood" or drop:
+            raise StatsError(
+                "Khoảng tin cậy 'likelihood' và việc loại mã trả lời chưa có khi ước lượng trong "
+                "cơ sở dữ liệu; hãy dùng logit, beta, wald hoặc asin."
+            )
+        res, cats, labels, by_name = design.categories(var, by)
+        return _table(design, res, "proportion", var, labels, cats, by_name, ci, level)
     raw, name = _column(design, var, numeric=False)
     if drop:
         raw = pd.Series(raw).where(~pd.Series(raw).isin(list(drop))).to_numpy()
