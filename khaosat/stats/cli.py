@@ -27,10 +27,52 @@ def _fail(msg: str) -> None:
     raise typer.Exit(2)
 
 
-def _design(file: str, strata, psu, ssu, weight, fpc, fpc2, lonely, certainty):
+def _design(
+    file: str | None,
+    strata,
+    psu,
+    ssu,
+    weight,
+    fpc,
+    fpc2,
+    lonely,
+    certainty,
+    db: str | None = None,
+    table: str | None = None,
+    lazy_ok: bool = True,
+):
+    """The design: in the database (--db/--table, or a Parquet file read lazily by DuckDB when
+    the design allows it), otherwise the file read into memory."""
     from khaosat.stats.design import Design
     from khaosat.stats.io import read_table
 
+    if db or table:
+        if not (db and table):
+            _fail("Hãy dùng cả --db (địa chỉ cơ sở dữ liệu) và --table (tên bảng).")
+        if file:
+            _fail("Hãy chọn một nguồn: tệp dữ liệu hoặc --db/--table, không dùng cả hai.")
+        if ssu or fpc2 or certainty:
+            _fail(
+                "Ước lượng trong cơ sở dữ liệu chưa hỗ trợ --ssu, --fpc2, --certainty; hãy xuất "
+                "bảng ra tệp để ước lượng trong bộ nhớ."
+            )
+        from khaosat.stats.sqldesign import SqlDesign
+
+        return SqlDesign(
+            db, table, strata=strata, psu=psu, weight=weight, fpc=fpc, lonely_psu=lonely
+        )
+    if not file:
+        _fail("Hãy cho biết tệp dữ liệu, hoặc --db và --table.")
+    lazy = (
+        lazy_ok
+        and str(file).lower().endswith((".parquet", ".pq"))
+        and psu
+        and not (ssu or fpc2 or certainty)
+    )
+    if lazy:  # Parquet: the rows stay in the file, DuckDB aggregates them per PSU
+        from khaosat.stats.sqldesign import SqlDesign
+
+        return SqlDesign(file, strata=strata, psu=psu, weight=weight, fpc=fpc, lonely_psu=lonely)
     df = read_table(file)
     return Design(
         df,
@@ -53,6 +95,7 @@ def _design_json(d) -> dict[str, Any]:
         "n_strata": d.n_strata,
         "n_psu": d.n_psu,
         "df": d.degf(),
+        "in_database": bool(getattr(d, "is_sql", False)),
     }
 
 
@@ -115,8 +158,16 @@ def _print_table(tab) -> None:
         console.print(f"[yellow]Ghi chú:[/yellow] {n.strip()}")
 
 
+DB_HELP = "Địa chỉ cơ sở dữ liệu (postgres://…, sqlite:///tệp, duckdb:///tệp); cần --table."
+TABLE_HELP = "Tên bảng dữ liệu trong cơ sở dữ liệu --db (ước lượng ngay trong cơ sở dữ liệu)."
+
+
 def estimate(
-    file: str = typer.Argument(..., help="Tệp dữ liệu: CSV, XLSX, SPSS .sav hoặc Parquet."),
+    file: str = typer.Argument(
+        None, help="Tệp dữ liệu: CSV, XLSX, SPSS .sav hoặc Parquet (đọc dần qua DuckDB)."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    table: str = typer.Option(None, "--table", help=TABLE_HELP),
     strata: str = typer.Option(None, "--strata", help=DESIGN_HELP["strata"]),
     psu: str = typer.Option(None, "--psu", help=DESIGN_HELP["psu"]),
     ssu: str = typer.Option(None, "--ssu", help=DESIGN_HELP["ssu"]),
@@ -140,7 +191,22 @@ def estimate(
     if len(chosen) != 1:
         _fail("Hãy chọn đúng một trong --mean, --total, --prop, --quantile.")
     try:
-        d = _design(file, strata, psu, ssu, weight, fpc, fpc2, lonely, certainty)
+        d = _design(
+            file,
+            strata,
+            psu,
+            ssu,
+            weight,
+            fpc,
+            fpc2,
+            lonely,
+            certainty,
+            db,
+            table,
+            lazy_ok=not quantile,
+        )
+        if quantile and getattr(d, "is_sql", False):
+            _fail("Phân vị cần đọc dữ liệu vào bộ nhớ; hãy dùng tệp dữ liệu thay cho --db.")
         if mean:
             tab = est.mean(d, mean, by=by)
         elif total:
@@ -160,13 +226,19 @@ def estimate(
         _fail(exc.message)
     if as_json:
         out = {"file": file, "design": _design_json(d), **tab.to_dict()}
+        if db:
+            out.update(file=None, table=table, in_database=True)
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     else:
         _print_table(tab)
 
 
 def crosstab(
-    file: str = typer.Argument(..., help="Tệp dữ liệu: CSV, XLSX, SPSS .sav hoặc Parquet."),
+    file: str = typer.Argument(
+        None, help="Tệp dữ liệu: CSV, XLSX, SPSS .sav hoặc Parquet (đọc dần qua DuckDB)."
+    ),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    table: str = typer.Option(None, "--table", help=TABLE_HELP),
     rows: str = typer.Option(..., "--rows", help="Biến hàng."),
     cols: str = typer.Option(..., "--cols", help="Biến cột."),
     strata: str = typer.Option(None, "--strata", help=DESIGN_HELP["strata"]),
@@ -184,7 +256,7 @@ def crosstab(
     from khaosat.stats.crosstab import crosstab as ct
 
     try:
-        d = _design(file, strata, psu, ssu, weight, fpc, fpc2, lonely, certainty)
+        d = _design(file, strata, psu, ssu, weight, fpc, fpc2, lonely, certainty, db, table)
         x = ct(d, rows, cols, ci=ci)
     except StatsError as exc:
         _fail(exc.message)

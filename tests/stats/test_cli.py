@@ -198,3 +198,83 @@ def test_semicolon_csv_with_decimal_commas(tmp_path, apistrat):
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["estimates"][0]["value"] == pytest.approx(662.287363159321)
+
+
+# ---------------------------------------------------------------- issue 17
+def test_estimate_json_has_t_and_normal_intervals(files, ref):
+    res = runner.invoke(app, ["estimate", str(files["csv"]), *DESIGN, "--mean", "diem", "--json"])
+    e = json.loads(res.stdout)["estimates"][0]
+    r = ref["sim_one"]["mean_diem"]
+    close([e["ci_low"], e["ci_high"]], [r["ci_low"], r["ci_high"]])
+    close([e["ci_low_normal"], e["ci_high_normal"]], [r["ci_low_normal"], r["ci_high_normal"]])
+
+
+def test_estimate_from_a_database_table_and_a_lazy_parquet(files, sim, tmp_path):
+    import sqlite3
+
+    from khaosat.stats.sqldesign import write_table
+
+    conn = sqlite3.connect(tmp_path / "s.sqlite")
+    write_table(conn, "answers", sim)
+    conn.close()
+    design = ["--strata", "stratum", "--psu", "unit", "--weight", "weight", "--fpc", "fpc1"]
+    outs = []
+    for src in (
+        ["--db", f"sqlite:///{tmp_path / 's.sqlite'}", "--table", "answers"],
+        [str(files["parquet"])],
+        [str(files["csv"])],
+    ):
+        res = runner.invoke(
+            app, ["estimate", *src, *design, "--prop", "b2", "--by", "nhom", "--json"]
+        )
+        assert res.exit_code == 0, res.output
+        outs.append(json.loads(res.stdout))
+    assert outs[0]["design"]["in_database"] and outs[1]["design"]["in_database"]
+    assert not outs[2]["design"]["in_database"]
+    for o in outs[:2]:
+        close(
+            [e["se"] for e in o["estimates"]], [e["se"] for e in outs[2]["estimates"]], rtol=1e-10
+        )
+        assert [e["df"] for e in o["estimates"]] == [e["df"] for e in outs[2]["estimates"]]
+    res = runner.invoke(
+        app,
+        [
+            "crosstab",
+            "--db",
+            f"sqlite:///{tmp_path / 's.sqlite'}",
+            "--table",
+            "answers",
+            *design,
+            "--rows",
+            "b2",
+            "--cols",
+            "nhom",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["wald"]["p"] is not None
+    res = runner.invoke(app, ["estimate", "--db", "sqlite:///x.sqlite", *design, "--mean", "diem"])
+    assert res.exit_code == 2 and "--table" in res.output
+
+
+def test_huge_weights_total_from_the_cli(sim, tmp_path):
+    """The repro of issue 17: weights x 1e150 gave a null SE blaming 'df <= 0'."""
+    base = tmp_path / "base.csv"
+    huge = tmp_path / "huge150.csv"
+    sim.to_csv(base, index=False)
+    sim.assign(weight=sim.weight * 1e150).to_csv(huge, index=False)
+    args = ["--strata", "stratum", "--psu", "unit", "--weight", "w", "--total", "d1", "--json"]
+    outs = []
+    for f in (base, huge):
+        df = __import__("pandas").read_csv(f).rename(columns={"weight": "w"})
+        df.to_csv(f, index=False)
+        res = runner.invoke(app, ["estimate", str(f), *args])
+        assert res.exit_code == 0, res.output
+        outs.append(json.loads(res.stdout)["estimates"][0])
+    assert outs[1]["note"] is None and outs[1]["df"] == outs[0]["df"] > 0
+    close(
+        [outs[1]["value"], outs[1]["se"]],
+        [outs[0]["value"] * 1e150, outs[0]["se"] * 1e150],
+        rtol=1e-12,
+    )
