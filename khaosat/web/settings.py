@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "khaosat.web.results",
     "khaosat.web.monitoring",
     "khaosat.web.odk",
+    "khaosat.web.openanswers",
 ]
 
 MIDDLEWARE = [

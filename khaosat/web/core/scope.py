@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "results.view": ALL,  # aggregates, small cells suppressed
     "raw.export": STAFF,  # audited
     "audit.view": STAFF,
+    "text.code": STAFF,  # open answers are raw data: coding is for managers
 }
 
 

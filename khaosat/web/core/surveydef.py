@@ -107,6 +107,14 @@ def load_survey(folder: Path, user=None) -> tuple[Survey, bool]:
         if result.version is None:
             problems = "; ".join(f"{i.place}: {i.message}" for i in result.errors)
             raise SurveyDefinitionError(f"{anket}: bảng hỏi có lỗi — {problems}")
+    if (folder / "themes").is_dir():
+        from khaosat.text.themes import CodebookError
+        from khaosat.web.openanswers.services import load_shipped_books
+
+        try:
+            load_shipped_books(survey, folder, user=user)
+        except CodebookError as exc:
+            raise SurveyDefinitionError(f"{folder}/themes: bộ chủ đề có lỗi — {exc}") from exc
     AuditEvent.record(
         "survey.create",
         survey,

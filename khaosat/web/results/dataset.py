@@ -52,6 +52,11 @@ def survey_dataset(survey: Survey, *, units=None, include_simulated: bool | None
     unit_codes = [r.unit.code for r in rows]
     design, note = design_columns(survey, rows, unit_codes)
     data = pd.concat([data, design.reset_index(drop=True)], axis=1)
+    # Coded themes of the open questions: 0/1 columns <question>_theme_<code>.
+    from khaosat.web.openanswers.services import theme_columns
+
+    for name, values in theme_columns(survey, rows).items():
+        data[name] = pd.array(values, dtype="Int64")
     regions = {u.code: (u.attributes or {}).get("former_province") for u in survey.units.all()}
     if any(regions.values()):
         data["region"] = [regions.get(c) for c in unit_codes]
