@@ -28,9 +28,12 @@ def open_questions(q) -> list:
 
 
 def questionnaire(survey: Survey):
-    from khaosat.web.results.dataset import questionnaire_of
+    """The model of the survey's current questionnaire version (None before the first)."""
+    from khaosat.questionnaire.model import Questionnaire
+    from khaosat.web.questionnaires.services import current_version
 
-    return questionnaire_of(survey)
+    qv = current_version(survey)
+    return Questionnaire.from_dict(qv.definition) if qv and qv.definition else None
 
 
 def get_book(survey: Survey, variable: str) -> T.Codebook:
