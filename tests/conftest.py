@@ -34,6 +34,60 @@ def _fresh_version_caches():
 
 
 @pytest.fixture(autouse=True)
+def _on_commit_runs_as_in_production(monkeypatch):
+    """A test inside its own transaction never commits, so Django would never run on_commit
+    callbacks. Run them as a real commit would: at once when registered outside any atomic
+    block of the code under test, else when that code's outermost atomic block ends well."""
+    from django.db import transaction
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.transaction import Atomic
+
+    def only_test_blocks(conn) -> bool:
+        return all(getattr(b, "_from_testcase", False) for b in conn.atomic_blocks)
+
+    def run(func, robust):
+        if getattr(func, "starts_thread", False):
+            return  # a job's thread would not see the test's transaction (tests call jobs.run)
+        if robust:
+            try:
+                func()
+            except Exception:  # noqa: BLE001 - as Django does for robust callbacks
+                pass
+        else:
+            func()
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
+    original_exit = Atomic.__exit__
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and only_test_blocks(self):
+            return run(func, robust)
+        return original_on_commit(self, func, robust)
+
+    def exit_(self, exc_type, exc_value, traceback):
+        conn = transaction.get_connection(self.using)
+        outermost_of_code = not getattr(self, "_from_testcase", False) and all(
+            getattr(b, "_from_testcase", False) for b in conn.atomic_blocks[:-1]
+        )
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if outermost_of_code and conn.in_atomic_block and exc_type is None:
+            while conn.run_on_commit:
+                _sids, func, robust = conn.run_on_commit.pop(0)
+                run(func, robust)
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(Atomic, "__exit__", exit_)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test has its own database, so its own file of audit checkpoints."""
+    settings.KHAOSAT_AUDIT_CHECKPOINTS = tmp_path / "audit" / "checkpoints.log"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that check hashing ask for it with @pytest.mark.argon2."""
     if request.node.get_closest_marker("argon2") is None:

@@ -7,18 +7,28 @@ log = logging.getLogger(__name__)
 
 
 def _flag_on_save(sender, instance, created, update_fields=None, **kwargs):
-    """Check every response as it arrives or its answers change; never fail the save."""
+    """Check every response as it arrives or its answers change, after the save commits: the
+    checks never hold the save's transaction (SQLite's single write lock) and never fail it."""
     if update_fields is not None and "answers" not in update_fields:
         return
     from django.db import transaction
 
+    pk = instance.pk
+    transaction.on_commit(lambda: _flag_after_commit(pk))
+
+
+def _flag_after_commit(pk: int) -> None:
+    from khaosat.web.core.models import Response
     from khaosat.web.monitoring.services import flag_response
 
     try:
-        with transaction.atomic():
-            flag_response(instance)
+        response = (
+            Response.objects.select_related("survey", "unit", "questionnaire").filter(pk=pk).first()
+        )
+        if response is not None:
+            flag_response(response)
     except Exception:  # noqa: BLE001 - flags can be rebuilt by a recheck; the save must stand
-        log.exception("Không kiểm tra được phiếu %s", instance.pk)
+        log.exception("Không kiểm tra được phiếu %s", pk)
 
 
 class MonitoringConfig(AppConfig):

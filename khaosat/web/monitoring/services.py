@@ -115,7 +115,9 @@ def flag_response(response: Response) -> int:
     by_key = {str(response.pk): response}
     if response.status != Response.Status.REJECTED:
         flags.extend(_near_duplicates_on_arrival(q, response, ctx.config, by_key))
-    with transaction.atomic():
+    from khaosat.web.capture.door import write_transaction
+
+    with write_transaction():  # on SQLite: queue with the door's writers, hold the lock briefly
         QualityFlag.objects.filter(response=response, origin=QualityFlag.Origin.RESPONSE).delete()
         return _store(response.survey, flags, by_key, QualityFlag.Origin.RESPONSE)
 
