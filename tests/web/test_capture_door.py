@@ -147,3 +147,70 @@ def test_odk_instance_ids_with_their_uuid_prefix_are_the_same_form(survey, unit_
     with pytest.raises(door.DoorError) as exc:
         submit(survey, unit=unit_a, instance_id="not-a-uuid", source=Response.Source.ODK)
     assert "UUID" in exc.value.message
+
+
+# -- the unit is checked on every key (a serial or UUID of another unit is "not found") --------
+
+
+def _keyer_b(django_user_model, unit_b):
+    from khaosat.web.core.models import Role
+    from tests.web.conftest import make_user
+
+    return make_user(django_user_model, "keyer_b", Role.KEYER, [unit_b])
+
+
+def _post_json(client, url, body):
+    import json
+
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("same_answers", [False, True])
+def test_another_units_uuid_on_the_web_form_is_not_found_and_shows_nothing(
+    survey, unit_a, unit_b, users, login, django_user_model, same_answers
+):
+    from django.urls import reverse
+
+    iid = uuid.uuid4()
+    stored = submit(
+        survey, unit=unit_a, instance_id=iid, source=Response.Source.WEB, user=users["keyer_a"]
+    ).response
+    client = login(_keyer_b(django_user_model, unit_b))
+    answers = dict(GOOD) if same_answers else {**GOOD, "a5": 2}
+    r = _post_json(
+        client,
+        reverse("capture_web_submit", args=[survey.code, unit_b.code]),
+        {"instance_id": str(iid), "answers": answers},
+    )
+    assert r.status_code == 404
+    body = r.content.decode()
+    assert "diff" not in r.json() and unit_a.code not in body and '"ok": true' not in body
+    assert Response.objects.filter(instance_id=iid).get().unit == unit_a
+    assert Response.objects.get(pk=stored.pk).answers == stored.answers
+    assert not Response.objects.filter(unit=unit_b).exists()
+
+
+def test_another_units_uuid_with_an_own_serial_on_keyed_entry_is_not_found(
+    survey, unit_a, unit_b, users, login, django_user_model
+):
+    from django.urls import reverse
+
+    iid = uuid.uuid4()
+    submit(survey, serial="P01-0031", instance_id=iid, user=users["keyer_a"])
+    client = login(_keyer_b(django_user_model, unit_b))
+    r = _post_json(
+        client,
+        reverse("capture_keyed_submit", args=[survey.code]),
+        {"serial": "P02-0031", "instance_id": str(iid), "answers": {**GOOD, "a5": 2}},
+    )
+    assert r.status_code == 404
+    assert "P01" not in r.content.decode() and "diff" not in r.json()
+    assert not Response.objects.filter(serial="P02-0031").exists()
+
+
+def test_a_manager_posting_a_uuid_to_the_wrong_unit_is_not_found_either(survey, unit_a, unit_b):
+    iid = uuid.uuid4()
+    submit(survey, unit=unit_a, instance_id=iid, source=Response.Source.WEB)
+    with pytest.raises(door.OutOfScope) as exc:
+        submit(survey, unit=unit_b, instance_id=iid, source=Response.Source.WEB)
+    assert unit_a.code not in exc.value.message and exc.value.status == 404

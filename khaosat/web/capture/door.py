@@ -14,6 +14,8 @@ web/tablet form; paper OMR and ODK later).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -229,9 +231,15 @@ def submit(
         return None
 
     def settle(r: Response) -> SubmitResult:
-        if r.survey_id != survey.pk or (serial and r.serial and r.serial != serial):
+        if r.survey_id != survey.pk or r.unit_id != unit.pk:
+            # Another unit's (or survey's) key: answered as "not found", saying nothing of it.
+            raise OutOfScope(
+                f"Không có phiếu mã {iid or serial} trong đơn vị {unit.code}. "
+                "Kiểm tra lại mã phiếu; phiếu mới thì để máy tạo mã mới."
+            )
+        if serial and r.serial and r.serial != serial:
             raise DoorError(
-                f"Mã phiếu {iid} đã dùng cho phiếu {r.serial or ''} khác. Tạo phiếu mới.",
+                f"Mã phiếu {iid} đã dùng cho phiếu {r.serial} khác. Tạo phiếu mới.",
                 status=409,
             )
         diff = diff_answers(r.answers, clean, order)
@@ -286,6 +294,24 @@ def submit(
         result = store()
         if on_stored is not None:
             on_stored(result)
+        if result.created:  # every new form is an event (who, when, which source and version)
+            r = result.response
+            AuditEvent.record(
+                "response.create",
+                r,
+                user=user_obj,
+                survey=survey,
+                unit=unit,
+                new={
+                    "serial": r.serial,
+                    "instance_id": str(r.instance_id),
+                    "source": source,
+                    "questionnaire": version.version,
+                    "answers_sha256": hashlib.sha256(
+                        json.dumps(clean, sort_keys=True, default=str).encode()
+                    ).hexdigest(),
+                },
+            )
     return result
 
 
@@ -308,8 +334,22 @@ def write_transaction(attempts: int = 5):
         with transaction.atomic():
             yield
         return
-    with _SQLITE_WRITER, transaction.atomic():
-        yield
+    # The lock is let go as soon as the transaction commits, before its on_commit callbacks
+    # (quality flags) run: they must not keep the next writer waiting.
+    _SQLITE_WRITER.acquire()
+    held = [True]
+
+    def release() -> None:
+        if held[0]:
+            held[0] = False
+            _SQLITE_WRITER.release()
+
+    try:
+        with transaction.atomic():
+            transaction.on_commit(release)
+            yield
+    finally:
+        release()
 
 
 def same_answers(a: dict[str, Any], b: dict[str, Any]) -> bool:
