@@ -156,6 +156,98 @@ def demo(
     report_build(survey=survey.code, out=out / "bao-cao.docx", formats=formats, date="")
 
 
+audit_app = typer.Typer(help="Nhật ký kiểm tra (audit log).", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoints: Path = typer.Option(
+        None,
+        "--checkpoints",
+        help="Tệp điểm kiểm tra khác (ví dụ lấy từ bản sao lưu); mặc định của thư mục dữ liệu.",
+    ),
+) -> None:
+    """Kiểm tra chuỗi mã băm có khóa của nhật ký và các điểm kiểm tra; nêu sự kiện hỏng đầu tiên."""
+    try:
+        _setup()
+    except ConfigError as exc:
+        _fail(str(exc))
+    from khaosat.web.core import audit
+
+    verdict = audit.verify(checkpoints_path=checkpoints)
+    for note in verdict.notes:
+        typer.echo(f"Lưu ý: {note}")
+    if not verdict.ok:
+        typer.echo(f"KHÔNG TOÀN VẸN: {verdict.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(verdict.message)
+
+
+def _progress_bar(bar, label: str):
+    task = bar.add_task(label, total=1)
+
+    def progress(done, total, message=""):
+        bar.update(task, completed=done, total=total or 1, description=message or label)
+
+    return progress
+
+
+def backup_cmd(
+    out: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Tệp sao lưu (mặc định data/backups/khaosat-<ngày giờ>.tar.gz).",
+    ),
+) -> None:
+    """Sao lưu cơ sở dữ liệu, các tệp dữ liệu và điểm kiểm tra nhật ký vào một tệp (chạy được
+    khi ứng dụng đang phục vụ)."""
+    try:
+        _setup()
+    except ConfigError as exc:
+        _fail(str(exc))
+    from rich.progress import Progress
+
+    from khaosat.report.vn import fmt_int
+    from khaosat.web.core.backup import BackupError, backup
+
+    with Progress(transient=True) as bar:
+        try:
+            result = backup(out, progress=_progress_bar(bar, "Sao lưu"))
+        except BackupError as exc:
+            _fail(str(exc))
+    typer.echo(
+        f"Đã sao lưu vào {result.path} ({fmt_int(result.size // 1024)} KB, "
+        f"{fmt_int(result.files)} tệp dữ liệu, {fmt_int(result.events)} sự kiện nhật ký); "
+        f"SHA-256 {result.sha256}"
+    )
+
+
+def restore_cmd(
+    archive: Path = typer.Argument(..., help="Tệp sao lưu do `khaosat backup` ghi."),
+) -> None:
+    """Khôi phục một bản sao lưu vào thư mục dữ liệu và cơ sở dữ liệu TRỐNG; kiểm tra bảng kê
+    và chuỗi nhật ký."""
+    try:
+        _setup()
+    except ConfigError as exc:
+        _fail(str(exc))
+    from rich.progress import Progress
+
+    from khaosat.web.core.backup import BackupError, restore
+
+    with Progress(transient=True) as bar:
+        try:
+            verdict = restore(archive, progress=_progress_bar(bar, "Khôi phục"))
+        except BackupError as exc:
+            _fail(str(exc))
+    typer.echo(f"Đã khôi phục {archive}: bảng kê SHA-256 khớp.")
+    if not verdict.ok:
+        typer.echo(f"Nhật ký KHÔNG TOÀN VẸN: {verdict.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(verdict.message)
+
+
 def register(root: typer.Typer) -> None:
     for group in root.registered_groups:
         if group.name == "report" and group.typer_instance is not None:
@@ -164,3 +256,6 @@ def register(root: typer.Typer) -> None:
     else:  # the report area is absent: still offer the command at the top level
         root.command("report-build")(report_build)
     root.command("demo")(demo)
+    root.add_typer(audit_app, name="audit")
+    root.command("backup")(backup_cmd)
+    root.command("restore")(restore_cmd)

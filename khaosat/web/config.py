@@ -33,6 +33,7 @@ class Config:
     secret_key: str
     debug: bool
     allowed_hosts: list[str]
+    audit_key: str = ""
 
 
 def data_dir() -> Path:
@@ -71,6 +72,26 @@ def secret_key(path: Path) -> str:
     return key
 
 
+def audit_key(path: Path) -> str:
+    """The key of the audit log's HMAC chain: generated once, kept in the data directory beside
+    secret_key (mode 600), never in the database. Back it up with the data directory."""
+    f = path / "audit_key"
+    if f.exists():
+        return f.read_text().strip()
+    key = secrets.token_hex(32)
+    tmp = path / f".audit_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    try:
+        os.link(tmp, f)  # atomic: of two processes starting at once, one key wins
+    except FileExistsError:
+        key = f.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key
+
+
 def load() -> Config:
     path = ensure_data_dir(data_dir())
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{path / 'khaosat.sqlite3'}"
@@ -78,4 +99,4 @@ def load() -> Config:
     hosts = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         hosts = ["127.0.0.1", "localhost", "[::1]"]
-    return Config(path, url, secret_key(path), debug, hosts)
+    return Config(path, url, secret_key(path), debug, hosts, audit_key(path))

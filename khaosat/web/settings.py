@@ -151,6 +151,8 @@ if not DEBUG and config.env_bool("KHAOSAT_HTTPS", False):
 
 # khaosat's own settings
 KHAOSAT_SMALL_CELL = 10  # results from fewer respondents are suppressed
+KHAOSAT_AUDIT_KEY = CONF.audit_key  # HMAC key of the audit chain (file data/audit_key)
+KHAOSAT_AUDIT_CHECKPOINTS = DATA_DIR / "audit" / "checkpoints.log"  # append-only
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,6 @@ Responses hold answers as codes keyed by variable name, never personal data.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import uuid
 
@@ -293,7 +292,8 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Append-only log; each event carries the hash of the previous one so tampering shows."""
+    """Append-only log; each event's keyed hash covers the row and the previous hash, so
+    tampering shows (khaosat.web.core.audit)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -331,25 +331,16 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
 
-    def payload(self) -> str:
-        return _canonical(
-            {
-                "at": self.at.isoformat(),
-                "username": self.username,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "survey": self.survey_id,
-                "unit": self.unit_id,
-                "old": self.old,
-                "new": self.new,
-                "reason": self.reason,
-                "prev": self.prev_hash,
-            }
-        )
+    def payload(self) -> bytes:
+        from khaosat.web.core import audit
+
+        return audit.payload_of(self)
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.payload().encode()).hexdigest()
+        """HMAC-SHA256 of the whole row with the audit key (kept outside the database)."""
+        from khaosat.web.core import audit
+
+        return audit.sign(self.payload())
 
     @classmethod
     def record(
@@ -367,6 +358,8 @@ class AuditEvent(models.Model):
         object_id: str = "",
     ) -> AuditEvent:
         """Append one event, chained to the last one (serialised across processes)."""
+        from khaosat.web.core import audit
+
         if obj is not None:
             object_type = object_type or obj._meta.model_name
             object_id = object_id or str(obj.pk)
@@ -391,14 +384,12 @@ class AuditEvent(models.Model):
             ev.at = timezone.now().replace(microsecond=(timezone.now().microsecond // 1000) * 1000)
             ev.hash = ev.compute_hash()
             ev.save()
+            audit.schedule_checkpoint()  # after the commit: one checkpoint per batch
             return ev
 
     @classmethod
     def verify_chain(cls) -> AuditEvent | None:
-        """Return the first event whose hash or link does not verify, or None if all do."""
-        prev = "0" * 64
-        for ev in cls.objects.order_by("id").iterator():
-            if ev.prev_hash != prev or ev.compute_hash() != ev.hash:
-                return ev
-            prev = ev.hash
-        return None
+        """The first event that does not verify (see khaosat.web.core.audit.verify), or None."""
+        from khaosat.web.core import audit
+
+        return audit.verify().event

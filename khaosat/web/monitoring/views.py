@@ -21,6 +21,7 @@ from khaosat.quality.dispositions import REJECT_REASONS
 from khaosat.quality.errors import QualityError
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
 from khaosat.questionnaire.errors import QuestionnaireError
+from khaosat.web.core import audit as audit_proof
 from khaosat.web.core.models import AuditEvent, Response
 from khaosat.web.core.scope import get_survey, has_perm, requires, visible_units
 from khaosat.web.monitoring import services
@@ -436,6 +437,10 @@ ACTION_LABELS = {
     "quality": "Kiểm tra chất lượng",
     "checkrule": "Quy tắc kiểm tra",
     "audit": "Nhật ký",
+    "auth": "Đăng nhập",
+    "import": "Nhập bảng tính",
+    "paper": "Phiếu giấy",
+    "report": "Báo cáo",
 }
 
 
@@ -482,7 +487,7 @@ def audit(request, code):
     qs = qs.order_by("-id")
     if g.get("format") == "csv":
         return _audit_csv(request, survey, qs, everything)
-    bad = AuditEvent.verify_chain()
+    verdict = audit_proof.verify()  # the same check as `khaosat audit verify`
     actions = sorted(set(AuditEvent.objects.values_list("action", flat=True).distinct()))
     try:
         page = max(int(g.get("page", "1")), 1)
@@ -503,7 +508,8 @@ def audit(request, code):
             "total": total,
             "page": page,
             "has_next": page * per < total,
-            "bad": bad,
+            "bad": verdict.event,
+            "verdict": verdict,
             "errors": errors,
             "actions": actions,
             "f": g,

@@ -11,7 +11,7 @@ from django.db import transaction
 from khaosat.paper import PaperError, ScanError, ScanPage, load_scan_bytes, print_forms, read_pages
 from khaosat.web.capture import door
 from khaosat.web.core.jobs import JobError, job
-from khaosat.web.core.models import Response
+from khaosat.web.core.models import AuditEvent, Response
 from khaosat.web.paper import services as S
 from khaosat.web.paper.models import PaperForm, PaperPage, ScanBatch
 
@@ -122,13 +122,21 @@ def read_batch(j, progress):
             shutil.rmtree(Path(batch.files[0]["path"]).parent, ignore_errors=True)
     batch.problems = problems
     batch.save(update_fields=["problems"])
-    return {
+    summary = {
         "pages": total,
         "forms": len(result.forms),
         "stored": stored,
         "review": queued,
         "problems": len(problems),
     }
+    AuditEvent.record(
+        "paper.read",
+        batch,
+        user=user,
+        survey=survey,
+        new={**summary, "files": [f.get("name") for f in batch.files]},
+    )
+    return summary
 
 
 def _merge(pending: PaperForm, form, layout):

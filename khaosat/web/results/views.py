@@ -153,6 +153,9 @@ def report_file(request, code, pk, fmt):
     root = Path(settings.DATA_DIR).resolve()
     if not path or not Path(path).resolve().is_relative_to(root) or not Path(path).exists():
         raise Http404()
+    AuditEvent.record(
+        "export.report", j, user=request.user, survey=survey, new={"format": fmt, "job": j.pk}
+    )
     return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(path).name)
 
 
