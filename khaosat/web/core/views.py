@@ -59,7 +59,12 @@ def survey_list(request):
     surveys = visible_surveys(request.user).annotate(
         n_units=Count("units", distinct=True),
     )
-    return render(request, "core/survey_list.html", {"surveys": surveys})
+    ctx = {"surveys": surveys}
+    if role_of(request.user) == Role.ADMIN:
+        from khaosat.web.core.backup import backup_status
+
+        ctx["backup"] = backup_status()
+    return render(request, "core/survey_list.html", ctx)
 
 
 @requires("survey.view")
