@@ -46,17 +46,35 @@ def _layout_for(form: Path):
         _fail(exc.message)
 
 
-def _unit_name(form: Path, unit: str) -> str:
-    """Name of the unit from a survey.toml next to the questionnaire, if there is one."""
-    path = form.parent / "survey.toml"
+def _survey_toml(form: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads((form.parent / "survey.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return ""
-    for u in data.get("unit", []):
+        return {}
+
+
+def _unit_name(form: Path, unit: str) -> str:
+    """Name of the unit from survey.toml or frame.csv next to the questionnaire, if any."""
+    for u in _survey_toml(form).get("unit", []):
         if str(u.get("code")) == unit:
             return str(u.get("name", ""))
+    import csv
+
+    try:
+        with (form.parent / "frame.csv").open(encoding="utf-8") as f:
+            rows = csv.DictReader(line for line in f if not line.startswith("#"))
+            for row in rows:
+                code = row.get("code") or row.get("ma") or row.get("unit") or ""
+                if code.strip() == unit:
+                    return (row.get("name") or row.get("ten") or "").strip()
+    except (OSError, csv.Error):
+        pass
     return ""
+
+
+def _commissioner(form: Path) -> str:
+    """The commissioning body from survey.toml next to the questionnaire, if any."""
+    return str(_survey_toml(form).get("survey", {}).get("commissioner", ""))
 
 
 def _write_json(doc: dict, out: Path) -> None:
@@ -77,7 +95,15 @@ def print_cmd(
 
     lay = _layout_for(form)
     try:
-        res = print_forms(lay, unit, count, out, start=start, unit_name=_unit_name(form, unit))
+        res = print_forms(
+            lay,
+            unit,
+            count,
+            out,
+            start=start,
+            unit_name=_unit_name(form, unit),
+            commissioner=_commissioner(form),
+        )
     except PaperError as exc:
         _fail(exc.message)
     if layout:

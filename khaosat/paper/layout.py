@@ -128,12 +128,44 @@ class FormLayout:
 # -- text helpers -------------------------------------------------------------------------
 
 
+_UNITS = "km|m|cm|kg|ha|%|tuổi|năm|tháng|ngày|giờ|phút|lần|người|triệu|nghìn|tỷ|đồng|lượt"
+_GLUE = re.compile(r"(?<=\d) (?=(?:" + _UNITS + r")(?![\w]))")
+
+
+def glue_units(text: str) -> str:
+    """A number and its unit (2 km, 45 tuổi, 10 %) joined by a no-break space: never split."""
+    return _GLUE.sub("\u00a0", text)
+
+
 def wrap(text: str, font: str, size: float, width_mm: float) -> list[str]:
-    """Lines of `text` wrapped to a width in mm with the real font metrics."""
+    """Lines of `text` wrapped to a width in mm with the real font metrics.
+
+    A number stays on the line of its unit ("km" is never alone on a line).
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     register_fonts()
+    limit = width_mm / PT
     lines: list[str] = []
-    for para in nfc(text).split("\n"):
-        lines.extend(simpleSplit(para, font, size, width_mm / PT) or [""])
+    for para in glue_units(nfc(text)).split("\n"):
+        # break only at ordinary spaces (reportlab's splitter also breaks at no-break spaces)
+        words = [w for w in para.split(" ") if w]
+        if not words:
+            lines.append("")
+            continue
+        line = ""
+        for w in words:
+            trial = f"{line} {w}" if line else w
+            if not line or stringWidth(trial, font, size) <= limit:
+                line = trial
+                continue
+            lines.append(line)
+            line = w
+        for piece in [line]:
+            if stringWidth(piece, font, size) > limit and " " not in piece:
+                lines.extend(simpleSplit(piece, font, size, limit) or [piece])
+            else:
+                lines.append(piece)
     return lines
 
 
@@ -366,14 +398,24 @@ def _choice_cell(
 
 
 def _choice_grid(
-    b: _Block, variable: str, number: str, choices: list[tuple[Any, str]], y: float
+    b: _Block,
+    variable: str,
+    number: str,
+    choices: list[tuple[Any, str]],
+    y: float,
+    ordered: bool = False,
 ) -> float:
-    """Lay choices out in the column count that needs the least height (labels <= 3 lines)."""
+    """Lay choices out in the column count that needs the least height (labels <= 3 lines).
+
+    An ordered list (a single choice: a scale) goes in one row, or else one column, in scale
+    order: a grid would invite reading down its columns.
+    """
     x0 = X0 + 10.0
     width = X1 - x0
     n = len(choices)
     best: tuple[float, int] | None = None
-    for k in range(1, min(n, 6) + 1):
+    ks = [k for k in (n, 1) if k <= 6] if ordered else range(1, min(n, 6) + 1)
+    for k in ks:
         lw = width / k - 11.0
         lines = [len(wrap(lbl, "BVP", BODY, lw)) for _, lbl in choices]
         if max(lines) > 3 and k > 1:
@@ -475,7 +517,7 @@ def _build_question(bd: _Builder, index: int, q: Question) -> _Block:
             )
         codes = tuple(c for c, _ in choices)
         if inline is None:
-            y = _choice_grid(b, q.name, number, choices, y + 0.4)
+            y = _choice_grid(b, q.name, number, choices, y + 0.4, ordered=kind == "one")
         for line in bd.skip_notes.get(q.name, []):
             y += b.para(
                 X0 + 10.0, y + 0.3, X1 - X0 - 10.0, line, "BVP-Italic", BODY, where=f"câu {number}"

@@ -197,8 +197,11 @@ def print_forms(
     out: str | Path | BinaryIO,
     start: int = 1,
     unit_name: str = "",
+    commissioner: str = "",
 ) -> PrintResult:
-    """Write a PDF batch of `count` forms for `unit` (cover sheet first) and return its layout."""
+    """Write a PDF batch of `count` forms for `unit` (cover sheet first) and return its layout.
+
+    Page 1 of every form names the commissioning body and the unit (code and name)."""
     check_unit(unit)
     if count < 1:
         raise PaperError("Số phiếu cần in phải từ 1 trở lên (tùy chọn --count).")
@@ -210,7 +213,8 @@ def print_forms(
     register_fonts()
     serials = [make_serial(unit, n) for n in range(start, start + count)]
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, pageCompression=1)
+    # the initial font is the embedded one: no bare Helvetica reference for a preflight to flag
+    c = Canvas(buf, pagesize=A4, pageCompression=1, initialFontName="BVP", initialFontSize=9)
     c.setTitle(nfc(f"{lay.title} — {unit} — {serials[0]}…{serials[-1]}"))
     c.setAuthor("khaosat")
     _cover(c, lay, unit, unit_name, serials)
@@ -232,6 +236,19 @@ def print_forms(
             while text_width(unit_line, "BVP", 8.0) > 140 and len(unit_line) > 20:
                 unit_line = unit_line[:-2].rstrip() + "…"
             _text(c, 20.0, HEADER_BASELINE + 4.2, unit_line, "BVP", 8.0, where="dòng đầu trang")
+            if page.number == 1 and commissioner:
+                body = f"Cơ quan thực hiện: {commissioner}"
+                while text_width(body, "BVP-SemiBold", 8.0) > 140 and len(body) > 20:
+                    body = body[:-2].rstrip() + "…"
+                _text(
+                    c,
+                    20.0,
+                    HEADER_BASELINE + 8.2,
+                    body,
+                    "BVP-SemiBold",
+                    8.0,
+                    where="dòng đầu trang",
+                )
             _text(
                 c,
                 163.0,

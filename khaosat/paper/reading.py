@@ -485,6 +485,33 @@ def _find_markers(grey: np.ndarray, scale: float) -> dict[int, np.ndarray]:
     return found
 
 
+def _find_markers_anywhere(grey: np.ndarray) -> dict[int, np.ndarray]:
+    """Markers anywhere in the image (phone photos: page smaller than the frame, tilted)."""
+    h, w = grey.shape
+    scale = min(1.0, 1800.0 / max(h, w))
+    small = (
+        grey
+        if scale == 1.0
+        else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    )
+    corners, ids, _ = _DET.detectMarkers(small)
+    found: dict[int, np.ndarray] = {}
+    if ids is None:
+        return found
+    for c, i in zip(corners, ids.ravel(), strict=True):
+        i = int(i)
+        if i not in MARKERS:
+            continue
+        pts = c.reshape(4, 2) / scale
+        if scale < 1.0:  # refine the corners on the full image
+            crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.05)
+            pts = cv2.cornerSubPix(grey, pts.astype(np.float32), (5, 5), (-1, -1), crit)
+        area = cv2.contourArea(pts.astype(np.float32))
+        if i not in found or area > cv2.contourArea(found[i].astype(np.float32)):
+            found[i] = pts
+    return found
+
+
 def _marker_page_pts(mid: int) -> np.ndarray:
     x, y = MARKERS[mid]
     s = MARKER_SIZE
@@ -519,6 +546,10 @@ def _register(grey: np.ndarray) -> _Registered | None:
     found = _find_markers(grey, scale)
     if len(found) < 4 and scale < 1.0:  # a marker missed: look again at a finer scale
         more = _find_markers(grey, min(1.0, scale * 1.6))
+        if len(more) > len(found):
+            found = more
+    if len(found) < 4:  # a photo: the page need not fill the frame, nor sit square in it
+        more = _find_markers_anywhere(grey)
         if len(more) > len(found):
             found = more
     if len(found) < 3:

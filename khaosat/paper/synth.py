@@ -539,7 +539,9 @@ def phone_photo(img: np.ndarray, photo: Photo, rng: np.random.Generator) -> np.n
             1.0,
             -1,
         )
-        sh = cv2.GaussianBlur(sh, (0, 0), pw * 0.04)
+        small = cv2.resize(sh, (pw // 8, ph // 8), interpolation=cv2.INTER_AREA)
+        small = cv2.GaussianBlur(small, (0, 0), pw * 0.005)
+        sh = cv2.resize(small, (pw, ph), interpolation=cv2.INTER_LINEAR)
         page *= 1.0 - 0.35 * sh
     page *= photo.dark
     if photo.blur > 0.05:

@@ -29,7 +29,15 @@ def print_batch(j, progress):
     out = S.prints_dir() / f"{j.pk}.pdf"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        res = print_forms(S.layout_for(version), unit.code, count, out, start, unit.name)
+        res = print_forms(
+            S.layout_for(version),
+            unit.code,
+            count,
+            out,
+            start,
+            unit.name,
+            commissioner=j.survey.commissioner or "",
+        )
     except PaperError as exc:
         raise JobError(exc.message) from exc
     issued = S.record_printed(unit, start, count, j.created_by)
