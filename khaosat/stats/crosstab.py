@@ -132,17 +132,34 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     K = nr * nc
     # Cell proportions and their covariance from cell totals per sampling unit (bincount over
     # unit x cell codes): never an n x cells matrix.
-    res = category_stat(design, cell.astype(np.int64), K, np.zeros(design.n, dtype=np.int64), 1)
     w = design.weights
-    tab = np.bincount(cell[valid], weights=w[valid], minlength=K).reshape(nc, nr).T
     counts = np.bincount(cell[valid], minlength=K).reshape(nc, nr).T.astype(float)
-    tot, cov = _margin_totals(design, cell, valid, nr, nc)
+    if design.calibrated:  # calibration residuals need row-level scores
+        res = category_stat(design, cell.astype(np.int64), K, np.zeros(design.n, dtype=np.int64), 1)
+        mean2, V = res.value[0], res.cov
+        tab = np.bincount(cell[valid], weights=w[valid], minlength=K).reshape(nc, nr).T
+        tot, cov = _margin_totals(design, cell, valid, nr, nc)
+    else:
+        scale = design.weight_scale()
+        ws = w if scale == 1.0 else w / scale
+        U = design.n_units
+        S = np.bincount(
+            design.row_unit[valid] * K + cell[valid], weights=ws[valid], minlength=U * K
+        ).reshape(U, K)
+        Sw = S.sum(axis=1)
+        W = float(Sw.sum())
+        mean2 = S.sum(axis=0) / W
+        zu = (S - mean2[None, :] * Sw[:, None]) / W
+        S3 = S.reshape(U, nc, nr)
+        zl = np.column_stack([S, S3.sum(axis=1), S3.sum(axis=2), Sw])
+        both = design.variance_units(np.column_stack([zu, zl]), valid)
+        V, cov = both[:K, :K], both[K:, K:]
+        tot = zl.sum(axis=0)
+        tab = (S.sum(axis=0) * scale).reshape(nc, nr).T
     colpct = proportions(design, _rowvar(design, r_raw, c_raw), by=_orig(design, c_raw), ci=ci)
     colpct.variable, colpct.by = rows, cols
     nu = design.n_psu - design.n_strata
-    return _assemble(
-        rows, cols, rlev, clev, res.value[0], res.cov, tab, counts, design.n, nu, tot, cov, colpct
-    )
+    return _assemble(rows, cols, rlev, clev, mean2, V, tab, counts, design.n, nu, tot, cov, colpct)
 
 
 def _check_levels(rows: str, cols: str, nr: int, nc: int) -> None:

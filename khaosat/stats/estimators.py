@@ -575,6 +575,109 @@ def _table(
     )
 
 
+def _irls_first(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """glm.fit's first IRLS step per row, mustart = (v y + 0.5) / (v + 1) from the row's prior
+    weight v. With mu1 = (v + .5) / (v + 1) for y = 1 and mu0 = 1 - mu1 for y = 0, the working
+    weight v mu1 mu0 and the deviance term -2 v log(mu1) are the same for both answers; the
+    working weight x working response is +-(v mu1 mu0 log(2v + 1) + v mu0). Returns (working
+    weight, that product for y = 1, deviance term)."""
+    mu0 = 0.5 / (v + 1)
+    mu1 = (v + 0.5) / (v + 1)
+    ww = v * mu1 * mu0
+    wz1 = ww * np.log1p(2 * v) + v * mu0
+    return ww, wz1, -2 * v * np.log(mu1)
+
+
+def _irls_rest(coef, s_work, devold, W, T1) -> tuple[float, float]:
+    """The later IRLS iterations of an intercept-only binomial glm (eta constant: totals)."""
+    thresh = 30.0
+    for _ in range(25):
+        t = EPS if coef < -thresh else (1 / EPS if coef > thresh else float(np.exp(coef)))
+        m = t / (1 + t)
+        d = 2 * (T1 * -np.log(m) + (W - T1) * -np.log(1 - m))
+        if abs(d - devold) / (abs(d) + 0.1) < 1e-8:
+            break
+        devold = d
+        ope = 1 + np.exp(coef)
+        me1 = EPS if abs(coef) > thresh else float(np.exp(coef) / (ope * ope))
+        s_work = me1**2 / (m * (1 - m)) * W
+        coef = coef + (T1 - m * W) / me1 / W
+    return coef, s_work
+
+
+def _lik_infos_fast(design, ws, cat, K, codes, G, res, valid, Wdom, nvalid):
+    """LikInfo of every (domain, category) at once for an uncalibrated design: the first IRLS
+    step by bincounts over rows, the rest on totals, the SE at the fitted mu from the unit
+    totals (as svyglm computes them), the dispersion in closed form."""
+    nrows = res.nrows
+    rows = np.flatnonzero(valid)
+    g_r, k_r, w_r = codes[rows], cat[rows], ws[rows]
+    c = np.where(Wdom > 0, nrows / np.where(Wdom > 0, Wdom, 1.0), 1.0)
+    sw1 = np.zeros((G, K))
+    swz1 = np.zeros((G, K))
+    dev1 = np.zeros((G, K))
+    step = 1 << 18  # rows per chunk: bounded temporaries on millions of rows
+    for lo in range(0, len(rows), step):
+        sl = slice(lo, lo + step)
+        v = w_r[sl] * c[g_r[sl]]
+        pos = v > 0
+        g_p, k_p, v_p = g_r[sl][pos], k_r[sl][pos], v[pos]
+        ww, wz1, dv = _irls_first(v_p)
+        gk = g_p * K + k_p
+        # the category k's rows have y = 1 (wz1), the domain's other answered rows y = 0 (-wz1)
+        sw1 += np.bincount(g_p, weights=ww, minlength=G)[:, None]
+        dev1 += np.bincount(g_p, weights=dv, minlength=G)[:, None]
+        swz1 += 2 * np.bincount(gk, weights=wz1, minlength=G * K).reshape(G, K)
+        swz1 -= np.bincount(g_p, weights=wz1, minlength=G)[:, None]
+        del ww, wz1, dv
+    W = np.bincount(g_r, weights=w_r, minlength=G)
+    T = np.bincount(g_r * K + k_r, weights=w_r, minlength=G * K).reshape(G, K)
+    U = design.n_units
+    unit = design.row_unit[rows]
+    sw_u = np.bincount(unit * G + g_r, weights=w_r, minlength=U * G).reshape(U, G)
+    sy_u = np.bincount((unit * G + g_r) * K + k_r, weights=w_r, minlength=U * G * K)
+    sy_u = sy_u.reshape(U, G, K)
+    coef = np.full((G, K), np.nan)
+    s_work = np.full((G, K), np.nan)
+    for g in range(G):
+        for k in range(K):
+            if W[g] > 0 and 0 < T[g, k] < W[g] and sw1[g, k] > 0:
+                coef[g, k], s_work[g, k] = _irls_rest(
+                    swz1[g, k] / sw1[g, k], sw1[g, k], dev1[g, k], W[g] * c[g], T[g, k] * c[g]
+                )
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        t = np.where(coef < -30, EPS, np.where(coef > 30, 1 / EPS, np.exp(coef)))
+        mu_f = t / (1 + t)
+        invW = np.where(W > 0, 1 / np.where(W > 0, W, 1.0), 0.0)
+        zu = (sy_u - np.nan_to_num(mu_f)[None] * sw_u[:, :, None]) * invW[None, :, None]
+    cov = design.variance_units(zu.reshape(U, G * K), valid)
+    var_f = np.diag(cov).reshape(G, K).copy()
+    if design.lonely_psu == "average" and G > 1:
+        for g in range(G):
+            sl = slice(g * K, (g + 1) * K)
+            var_f[g] = np.diag(design.variance_units(zu.reshape(U, G * K)[:, sl], codes == g))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se_coef = np.sqrt(np.clip(var_f, 0, None)) / (mu_f * (1 - mu_f))
+    n_after = np.bincount(g_r, minlength=G)
+    nz = res.n
+
+    def info(g: int, k: int) -> LikInfo:
+        # svyvar of the Pearson residuals: (c / c2) n / (n - 1), c2 = n_after / W
+        c2 = n_after[g] / W[g] if W[g] > 0 else 1.0
+        phi = c[g] / c2 * nz[g] / (nz[g] - 1) if nz[g] > 1 else float("nan")
+        return LikInfo(
+            float(c[g]),
+            float(W[g]),
+            int(nvalid[g]),
+            float(s_work[g, k]),
+            float(phi),
+            float(coef[g, k]),
+            float(se_coef[g, k]),
+        )
+
+    return info
+
+
 def _lik_infos(
     design: Design, cat: np.ndarray, K: int, codes: np.ndarray, G: int, res: _Linear
 ) -> Any:
@@ -586,6 +689,8 @@ def _lik_infos(
     Wdom = np.bincount(dom, weights=ws, minlength=G + 1)[:G]
     nrows = res.nrows
     nvalid = res.nvalid if res.nvalid is not None else np.bincount(dom[valid], minlength=G + 1)[:G]
+    if not design.calibrated:
+        return _lik_infos_fast(design, ws, cat, K, codes, G, res, valid, Wdom, nvalid)
     if design.calibrated:  # R keeps every row of a calibrated design in its subsets
         nrows_after = np.full(G, design.n)
     else:
