@@ -131,34 +131,6 @@ def build_file(
     Console().print(table)
 
 
-@app.command("demo")
-def demo(
-    survey_dir: Path = typer.Argument(
-        Path("surveys/hung-yen-2026"), help="Thư mục khảo sát (anket.xlsx, survey.toml, frame.csv)."
-    ),
-    out: Path = typer.Option(Path("bao-cao-mau"), "--out", "-o", help="Thư mục ghi kết quả."),
-    n: int = typer.Option(1000, "--n", help="Số phiếu mô phỏng."),
-    seed: int = typer.Option(1, "--seed", help="Hạt giống ngẫu nhiên."),
-    formats: str = typer.Option(
-        "docx,xlsx", "--format", "-f", help="Các định dạng, cách nhau dấu phẩy."
-    ),
-) -> None:
-    """Lập báo cáo mẫu từ số liệu mô phỏng (ghi rõ là mô phỏng trên trang đầu)."""
-    from rich.console import Console
-
-    from khaosat.report.demo import demo_report
-
-    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    try:
-        with Console(stderr=True).status("Đang mô phỏng phiếu và lập báo cáo…"):
-            paths = demo_report(survey_dir, out, n=n, seed=seed, formats=wanted)
-    except ReportError as exc:
-        _fail(exc.message)
-        return
-    for fmt, path in paths.items():
-        typer.echo(f"{fmt}: {path}")
-
-
 @app.command("settings")
 def show_settings() -> None:
     """In cấu hình mặc định (settings.toml) để sao chép và sửa cho từng cuộc khảo sát."""

@@ -100,15 +100,31 @@ def demo(
     n: int = typer.Option(1000, "-n", help="Số phiếu mô phỏng (chia theo chỉ tiêu các đơn vị)."),
     seed: int = typer.Option(2026, "--seed", help="Hạt giống chọn mẫu và mô phỏng."),
     out: Path = typer.Option(
-        Path("data/demo"),
+        None,
         "-o",
         "--output",
-        help="Thư mục riêng cho bản trình diễn (cơ sở dữ liệu và báo cáo).",
+        help="Thư mục riêng cho bản trình diễn (mặc định: $KHAOSAT_DATA_DIR/demo).",
     ),
     formats: str = typer.Option("docx,pdf,xlsx", "-f", "--formats"),
+    files_only: bool = typer.Option(
+        False,
+        "--files-only",
+        help="Chỉ dùng các tệp của khảo sát (bảng hỏi, thiết kế mẫu, khung mẫu), không có cơ sở "
+        "dữ liệu: mô phỏng phiếu và ghi báo cáo mẫu.",
+    ),
+    survey_dir: Path = typer.Option(
+        Path("surveys/hung-yen-2026"),
+        "--survey",
+        help="Thư mục khảo sát (anket.xlsx, design.toml, frame.csv, survey.toml).",
+    ),
 ) -> None:
     """Trình diễn trọn quy trình trên dữ liệu MÔ PHỎNG, trong một cơ sở dữ liệu riêng."""
-    out = out.resolve()
+    from khaosat.web.config import data_dir
+
+    out = (out or data_dir() / "demo").resolve()
+    if files_only:
+        _demo_files(survey_dir, out, n, seed, formats)
+        return
     os.environ["KHAOSAT_DATA_DIR"] = str(out)
     os.environ.pop("DATABASE_URL", None)  # never touch the real database
     try:
@@ -126,7 +142,7 @@ def demo(
     from khaosat.web.sampling.services import run_selection
 
     call_command("migrate", verbosity=0, interactive=False)
-    survey, _ = load_survey(Path("surveys/hung-yen-2026"))
+    survey, _ = load_survey(survey_dir)
     if not survey.sampling_runs.exists():
         run_selection(survey, seed, None)
     units = list(survey.units.order_by("code"))
@@ -246,6 +262,24 @@ def restore_cmd(
         typer.echo(f"Nhật ký KHÔNG TOÀN VẸN: {verdict.message}", err=True)
         raise typer.Exit(1)
     typer.echo(verdict.message)
+
+
+def _demo_files(survey_dir: Path, out: Path, n: int, seed: int, formats: str) -> None:
+    """`khaosat demo --files-only`: the demonstration report from the survey's files alone."""
+    from rich.console import Console
+
+    from khaosat.report.demo import demo_report
+    from khaosat.report.errors import ReportError
+
+    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    try:
+        with Console(stderr=True).status("Đang mô phỏng phiếu và lập báo cáo…"):
+            paths = demo_report(survey_dir, out, n=n, seed=seed, formats=wanted)
+    except ReportError as exc:
+        _fail(exc.message)
+    for fmt, path in paths.items():
+        typer.echo(f"{fmt}: {path}")
+    typer.echo(f"Báo cáo mẫu từ {n} phiếu MÔ PHỎNG (không có cơ sở dữ liệu): {out}")
 
 
 def register(root: typer.Typer) -> None:

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.slow
 def demo(tmp_path_factory):
     if not (shutil.which("soffice") or shutil.which("libreoffice")):
         pytest.fail("LibreOffice is missing: `make test` installs libreoffice-writer-nogui.")
-    out = tmp_path_factory.mktemp("demo")
+    data = tmp_path_factory.mktemp("data")
+    out = data / "demo"  # `khaosat demo` writes under KHAOSAT_DATA_DIR, never ./data/demo
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["KHAOSAT_DATA_DIR"] = str(data)
     r = subprocess.run(
         [
             sys.executable,
@@ -31,8 +33,6 @@ def demo(tmp_path_factory):
             "demo",
             "-n",
             "300",
-            "-o",
-            str(out),
             "-f",
             "docx,pdf",
         ],

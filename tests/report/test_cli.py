@@ -125,3 +125,28 @@ def test_the_demo_report_says_it_is_simulated(tmp_path):
     )
     d = docx.Document(str(paths["docx"]))
     assert any("SỐ LIỆU MÔ PHỎNG" in p.text for p in d.paragraphs[:8])
+
+
+def test_there_is_one_demo_command_and_its_files_only_mode_writes_under_the_data_dir(
+    tmp_path, monkeypatch
+):
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "surveys" / "hung-yen-2026"
+    folder = tmp_path / "survey"
+    folder.mkdir()
+    for name in ("survey.toml", "frame.csv", "design.toml"):
+        shutil.copy(root / name, folder / name)
+    write_xlsx(make_questionnaire(), folder / "anket.xlsx")
+    monkeypatch.setenv("KHAOSAT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    # `khaosat report demo` is gone: `khaosat demo` is the one demo
+    assert CliRunner().invoke(app, ["report", "demo", str(folder)]).exit_code != 0
+    result = CliRunner().invoke(
+        app, ["demo", "--files-only", "--survey", str(folder), "-n", "120", "-f", "docx"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "demo" / "bao-cao.docx").exists()
+    assert "MÔ PHỎNG" in result.output
+    assert not (tmp_path / "data" / "demo" / "khaosat.sqlite3").exists()  # no database
