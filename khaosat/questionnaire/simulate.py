@@ -5,6 +5,15 @@ only when relevant given the answers so far, calculations are computed on the wa
 answer is redrawn (a bounded number of times) until its constraint and choice_filter hold,
 and non-required questions are sometimes left blank.
 
+Shape: every rating scale follows a target distribution of its levels — by default a positive
+lean for agreement, satisfaction and quality scales (most answers "đồng tình"/"hài lòng", few at
+the negative end, as in the commission's earlier surveys) and a milder one for other scales
+(knowledge, frequency). An author sets any select_one question's distribution, and any
+question's share of blanks, in an optional survey-sheet column `simulate`, e.g.
+`5=25 4=45 3=18 2=7 1=3 9=2 trống=4` (shares of codes, normalised; `trống`/`blank` = share left
+unanswered when the question is not required), or with `simulate(..., marginals=)`. Item
+non-response varies by question and by respondent (some leave many blanks, most leave none).
+
 Structure: each respondent has a latent attitude (normal). Answers of the respondent block
 at the start of the form (the select_one questions before the first scale item) and of the
 calculates there (e.g. `nhom`) shift it, with known effects for the Hưng Yên Anket variables
@@ -25,6 +34,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import random
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,7 +58,7 @@ __all__ = [
 
 # Shifts of the latent attitude (in SD units) by answer code, for variables of the Anket.
 ANKET_EFFECTS: dict[str, dict[int | str, float]] = {
-    "nhom": {1: 0.5, 2: 0.0},
+    "nhom": {1: 0.9, 2: 0.0},
     "a2": {1: -0.12, 2: 0.0, 3: 0.08, 4: 0.18},
     "a6": {1: 0.0, 2: 0.12},
     "a3": {1: 0.05, 2: 0.0, 3: 0.0, 4: -0.03, 5: -0.06, 6: -0.08},
@@ -67,10 +77,31 @@ DONT_KNOW_CODES = (9, 99, 98, 0, 8)
 # Scale items: intercept ~ N(mean, sd) per item, loading on the attitude ~ U(lo, hi), weight
 # of the factor shared by the items of one group (matrix). Chosen so that matrix rows
 # correlate about 0.25 and about 1 respondent in 250 gives one answer to every row.
-SCALE_MU = (0.1, 0.45)
+SCALE_MU = (0.0, 0.12)
 SCALE_LOADING = (0.35, 0.6)
 GROUP_WEIGHT = 0.6
 MAX_TRIES = 40
+# Default shares of the levels of a rating scale, from the most negative level to the most
+# positive: an evaluative scale (agreement, satisfaction, quality) leans positive, others less.
+POSITIVE_LEAN: dict[int, tuple[float, ...]] = {
+    3: (0.10, 0.30, 0.60),
+    4: (0.05, 0.15, 0.50, 0.30),
+    5: (0.03, 0.07, 0.20, 0.45, 0.25),
+    7: (0.02, 0.03, 0.07, 0.15, 0.25, 0.30, 0.18),
+}
+MILD_LEAN: dict[int, tuple[float, ...]] = {
+    3: (0.20, 0.45, 0.35),
+    4: (0.10, 0.30, 0.40, 0.20),
+    5: (0.06, 0.14, 0.35, 0.30, 0.15),
+    7: (0.04, 0.07, 0.14, 0.25, 0.25, 0.17, 0.08),
+}
+# Words of an evaluative scale's labels (the positive lean applies).
+_EVALUATIVE_WORDS = ("đồng tình", "đồng ý", "hài lòng", "tốt", "hiệu quả", "thuận tiện", "tin")
+SIM_COLUMN = "simulate"  # optional survey-sheet column: the author's distribution
+_BLANK_KEYS = ("trống", "trong", "blank", "_")
+# Respondents differ in how many questions they leave blank: a respondent's propensity is
+# Gamma(shape, 1/shape) (mean 1), so a few leave many blanks and most leave none.
+BLANK_PROPENSITY_SHAPE = 0.6
 
 _PHRASES_POS = [
     "Cán bộ xã nhiệt tình, hướng dẫn tận tình",
@@ -159,6 +190,7 @@ class _Plan:
     exclusive: set[Any] = field(default_factory=set)
     effects: dict[Any, float] = field(default_factory=dict)
     text_p: float = 0.3
+    blank_p: float = 0.0  # share left blank when not required (times the respondent's propensity)
     reverse: bool = False
     draw: Any = None  # callable(plan, state, allowed) -> value
     conv: Any = None  # callable(value) -> expression value
@@ -317,11 +349,14 @@ class _Simulator:
         self.nonresponse = nonresponse
         self.dont_know = dont_know
         self.effects = {k: dict(v) for k, v in (effects or ANKET_EFFECTS).items()}
-        self.marginals = {k: dict(v) for k, v in (marginals or ANKET_MARGINALS).items()}
+        self.marginals = {k: dict(v) for k, v in ANKET_MARGINALS.items()}
+        # the caller's shares first, then the form's `simulate` column, then the Anket's
+        self.user_marginals = {k: dict(v) for k, v in (marginals or {}).items()}
         self.plans: dict[str, _Plan] = {}
         self._norm = NormalDist()
         self._build_plans()
         self.forward = self._has_forward_refs()
+        self._center_scales()
 
     def _rng_for(self, name: str) -> random.Random:
         return random.Random(f"khaosat-sim:{self.seed}:{name}")
@@ -333,6 +368,16 @@ class _Simulator:
             plan = _Plan(
                 rule=rule, kind="skip", group=rule.group_names[-1] if rule.group_names else ""
             )
+            author, blank = _author_shares(rule)
+            if rule.name in self.user_marginals:
+                author = self.user_marginals[rule.name]
+            if author and rule.codes and not set(author) <= set(rule.codes):
+                unknown = ", ".join(str(c) for c in author if c not in rule.codes)
+                raise SimulationError(
+                    f"Phân bố mô phỏng của câu {rule.name} có mã {unknown} không có trong danh "
+                    f"sách lựa chọn ({', '.join(str(c) for c in rule.codes)})."
+                )
+            plan.blank_p = blank if blank is not None else self.nonresponse * r.uniform(0.5, 1.5)
             k = rule.kind
             if k == "calc":
                 plan.kind = "calc"
@@ -349,17 +394,19 @@ class _Simulator:
                     plan.codes = codes
                     plan.mu = r.gauss(*SCALE_MU)
                     plan.lam = r.uniform(*SCALE_LOADING)
-                    plan.thresholds = [
-                        self._norm.inv_cdf(j / plan.scale_k) for j in range(1, plan.scale_k)
-                    ]
-                    plan.dk_p = (
-                        self.dont_know * r.uniform(0.4, 1.6) if plan.dk_code is not None else 0
-                    )
+                    target, dk_share = self._scale_target(rule, plan, labels, author)
+                    plan.thresholds = _thresholds(target, plan.lam, self._norm)
+                    if dk_share is not None:
+                        plan.dk_p = dk_share
+                    else:
+                        plan.dk_p = (
+                            self.dont_know * r.uniform(0.4, 1.6) if plan.dk_code is not None else 0
+                        )
                 else:
                     plan.kind = "cat"
                     plan.codes = codes
                     w = [r.gammavariate(2.0, 1.0) for _ in codes]
-                    marg = self.marginals.get(rule.name)
+                    marg = author or self.marginals.get(rule.name)
                     if marg and set(marg) <= set(codes):
                         w = [float(marg.get(c, 0.0)) for c in codes]
                     for i, c in enumerate(codes):
@@ -405,7 +452,7 @@ class _Simulator:
                 qt = rule.question.type
                 if qt in _PLACEHOLDERS:
                     plan.kind = "placeholder"  # geopoint, image, barcode ...: a stand-in value
-                plan.text_p = 0.3
+                plan.text_p = 0.3 if blank is None else 1 - blank
             elif k in ("select1", "selectN"):
                 # external list (select_one_from_file ...): codes unknown, a stand-in code
                 plan.kind = "placeholder"
@@ -413,6 +460,54 @@ class _Simulator:
                 plan.draw = self._drawer(plan)
             plan.conv = _converter(rule)
             self.plans[rule.name] = plan
+
+    def _scale_target(
+        self,
+        rule: Rule,
+        plan: _Plan,
+        labels: dict[Any, str],
+        author: Mapping[Any, float] | None,
+    ) -> tuple[list[float], float | None]:
+        """Shares of the scale's levels from the most negative to the most positive, and the
+        share of its don't-know code when the author set one (else None)."""
+        k = plan.scale_k
+        if author:
+            levels = [float(author.get(c, 0.0)) for c in range(1, k + 1)]
+            dk = float(author.get(plan.dk_code, 0.0)) if plan.dk_code is not None else 0.0
+            total = sum(levels) + dk
+            if sum(levels) <= 0:
+                raise SimulationError(
+                    f"Phân bố mô phỏng của câu {rule.name} không cho mức nào của thang đo."
+                )
+            target = [x / sum(levels) for x in levels]
+            if plan.reverse:
+                target.reverse()
+            return target, (dk / total if plan.dk_code is not None else None)
+        text = " ".join(labels.values())
+        table = POSITIVE_LEAN if any(w in text for w in _EVALUATIVE_WORDS) else MILD_LEAN
+        if k in table:
+            return list(table[k]), None
+        # another length: a normal with the lean's mean, cut into k equal-width bands
+        shift = 0.6 if table is POSITIVE_LEAN else 0.25
+        cuts = [self._norm.inv_cdf(j / k) for j in range(1, k)]
+        cdf = [0.0] + [self._norm.cdf(c - shift) for c in cuts] + [1.0]
+        return [b - a for a, b in zip(cdf, cdf[1:], strict=False)], None
+
+    def _center_scales(self, n: int = 120) -> None:
+        """Shift every scale item by the mean attitude that the respondent block gives (found on
+        a small pilot with a seed of its own), so that the levels keep their target shares."""
+        scales = [p for p in self.plans.values() if p.kind == "scale"]
+        if not scales:
+            return
+        rng = random.Random(f"khaosat-sim-pilot:{self.seed}")
+        total = 0.0
+        for _ in range(n):
+            st = _State(rng, rng.gauss(0.0, 0.85))
+            self._walk(self.q.items, st)
+            total += st.theta
+        mean = total / n
+        for p in scales:
+            p.mu -= p.lam * mean
 
     def _has_forward_refs(self) -> bool:
         seen: set[str] = set()
@@ -431,6 +526,8 @@ class _Simulator:
     # -- one response --------------------------------------------------------------------
     def one(self, index: int, rng: random.Random) -> SimulatedResponse:
         state = _State(rng, rng.gauss(0.0, 0.85))
+        k = BLANK_PROPENSITY_SHAPE
+        state.blank_propensity = rng.gammavariate(k, 1.0 / k) if self.nonresponse else 0.0
         self._walk(self.q.items, state)
         if self.forward:
             self._settle(state)
@@ -490,7 +587,10 @@ class _Simulator:
             return
         required = self._required(rule, st)
         if not required:
-            p_blank = (1 - plan.text_p) if plan.kind == "text" else self.nonresponse
+            if plan.kind == "text":
+                p_blank = 1 - plan.text_p
+            else:
+                p_blank = min(0.95, plan.blank_p * st.blank_propensity)
             if st.rng.random() < p_blank:
                 return
         value = self._draw_valid(plan, st)
@@ -687,6 +787,49 @@ class _Simulator:
                 return
 
 
+def _thresholds(target: list[float], lam: float, norm: NormalDist) -> list[float]:
+    """Cut points on the latent scale so that its levels have the target shares.
+
+    The latent value of a scale item is mu + lam·(attitude + group factor) + noise, with a
+    variance a little over 1; cutting its normal approximation at the target's cumulative
+    shares gives those shares overall, while respondents keep their order (correlations and
+    group differences come from the attitude)."""
+    sd = math.sqrt(1.0 + lam * lam * 0.08)
+    out, cum = [], 0.0
+    for share in target[:-1]:
+        cum += share
+        out.append(sd * norm.inv_cdf(min(max(cum, 1e-6), 1 - 1e-6)))
+    return out
+
+
+def _author_shares(rule: Rule) -> tuple[dict[Any, float] | None, float | None]:
+    """({code: share} or None, blank share or None) from the question's `simulate` column."""
+    text = (rule.question.extra.get(SIM_COLUMN) or "").strip()
+    if not text:
+        return None, None
+    shares: dict[Any, float] = {}
+    blank: float | None = None
+    for part in re.split(r"[\s;]+", text):
+        if not part:
+            continue
+        m = re.fullmatch(r"([^=:]+)[=:]([0-9]+(?:[.,][0-9]+)?)%?", part)
+        if not m:
+            raise SimulationError(
+                f"Cột {SIM_COLUMN} của câu {rule.name}: «{part}» không đọc được. Viết từng mã "
+                "với tỷ lệ của nó, ví dụ «5=25 4=45 3=18 2=7 1=3 9=2 trống=4»."
+            )
+        key, value = m.group(1).strip(), float(m.group(2).replace(",", "."))
+        if key.lower() in _BLANK_KEYS:
+            blank = value / 100 if value > 1 else value
+            if not 0 <= blank < 1:
+                raise SimulationError(
+                    f"Cột {SIM_COLUMN} của câu {rule.name}: tỷ lệ để trống phải dưới 100%."
+                )
+        else:
+            shares[code_value(key)] = value
+    return (shares or None), blank
+
+
 def _code_text(c: Any) -> str:
     return c if isinstance(c, str) else str(c)
 
@@ -703,7 +846,7 @@ def _converter(rule: Rule) -> Callable[[Any], Any]:
 
 
 class _State:
-    __slots__ = ("rng", "theta", "answers", "vals", "unanswerable", "_gf")
+    __slots__ = ("rng", "theta", "answers", "vals", "unanswerable", "blank_propensity", "_gf")
 
     def __init__(self, rng: random.Random, theta: float) -> None:
         self.rng = rng
@@ -711,6 +854,7 @@ class _State:
         self.answers: dict[str, Any] = {}
         self.vals: dict[str, Any] = {}
         self.unanswerable: list[str] = []
+        self.blank_propensity = 1.0
         self._gf: dict[str, float] = {}
 
     def group_factor(self, group: str) -> float:

@@ -218,3 +218,73 @@ def test_numbers_and_dates_respect_their_constraints():
     assert all(0 < r.answers["x"] < 1 for r in responses)
     assert all(r.answers["d"] <= TODAY for r in responses)
     assert any("z" in r.answers for r in responses) and any("z" not in r.answers for r in responses)
+
+
+# ---- the shape of simulated answers ---------------------------------------------------------
+
+
+def _shares(responses, name):
+    answered = [r.answers[name] for r in responses if name in r.answers]
+    return {c: answered.count(c) / len(answered) for c in set(answered)}
+
+
+@pytest.mark.skipif(not ANKET.exists(), reason="the Anket XLSForm is not there yet")
+def test_an_agreement_scale_leans_positive_instead_of_a_fifth_per_level():
+    from khaosat.questionnaire.xlsform import read_xlsform
+
+    logic = compile_logic(read_xlsform(ANKET))
+    responses = simulate(logic, 1000, seed=2026)
+    b3 = _shares(responses, "b3")  # Hoàn toàn không đồng tình 1 … 5 Hoàn toàn đồng tình, 9
+    assert b3.get(4, 0) + b3.get(5, 0) > 0.55
+    assert b3.get(1, 0) < 0.06  # not "a fifth strongly disagree"
+    assert max(b3.values()) - min(b3[c] for c in range(1, 6)) > 0.25
+    assert 0.005 < b3.get(9, 0) < 0.1  # some "không rõ", not many
+
+
+def _form_with(column: str):
+    from khaosat.questionnaire.model import Choice, ChoiceList, Question, Questionnaire
+
+    lists = {"ba": ChoiceList("ba", [Choice(str(c), {"default": f"Mức {c}"}) for c in (1, 2, 3)])}
+    items = [
+        Question("q1", "select_one", "ba", labels={"default": "Câu 1"}, extra={"simulate": column}),
+        Question("q2", "integer", labels={"default": "Câu 2"}),
+    ]
+    return Questionnaire(form_id="f", items=items, choice_lists=lists)
+
+
+def test_an_author_sets_a_questions_distribution_and_blanks_in_the_simulate_column():
+    responses = simulate(_form_with("1=10 2=20 3=70 trống=20"), 3000, seed=5)
+    shares = _shares(responses, "q1")
+    for code, want in {1: 0.1, 2: 0.2, 3: 0.7}.items():
+        assert abs(shares[code] - want) < 0.03, (code, shares)
+    blank = sum("q1" not in r.answers for r in responses) / len(responses)
+    assert abs(blank - 0.2) < 0.04
+
+
+def test_the_callers_marginals_win_over_the_column():
+    responses = simulate(_form_with("1=10 2=20 3=70"), 2000, seed=5, marginals={"q1": {1: 1}})
+    assert _shares(responses, "q1") == {1: 1.0}
+
+
+@pytest.mark.parametrize(
+    ("column", "says"), [("1=10 hai=x", "«hai=x»"), ("1=10 7=5", "mã 7"), ("trống=120", "100%")]
+)
+def test_a_simulate_column_that_cannot_be_read_is_a_vietnamese_error_naming_the_question(
+    column, says
+):
+    with pytest.raises(SimulationError) as exc:
+        simulate(_form_with(column), 5)
+    assert "q1" in str(exc.value) and says in str(exc.value)
+
+
+def test_item_nonresponse_clusters_in_some_respondents():
+    from khaosat.questionnaire.model import Question, Questionnaire
+
+    items = [Question(f"n{i}", "integer", labels={"default": f"Câu {i}"}) for i in range(20)]
+    responses = simulate(Questionnaire(form_id="f", items=items), 2000, seed=9, nonresponse=0.05)
+    blanks = [sum(f"n{i}" not in r.answers for i in range(20)) for r in responses]
+    mean = sum(blanks) / len(blanks)
+    var = sum((b - mean) ** 2 for b in blanks) / len(blanks)
+    assert 0.6 < mean < 1.4  # about 5% of 20 questions
+    assert var > 2 * mean  # over-dispersed: a few leave many blanks (binomial: var < mean)
+    assert sum(b == 0 for b in blanks) / len(blanks) > 0.5
