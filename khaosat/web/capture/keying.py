@@ -3,6 +3,7 @@ adjudication, next serial, per-keyer error rates."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -200,6 +201,49 @@ def _pass2_result(survey: Survey, r: Response, user) -> dict[str, Any]:
         "mismatches": n,
         "next_serial": queue[0] if queue else "",
     }
+
+
+def decisions_from_choices(r: Response, choices: Mapping[str, str]) -> dict[str, Any]:
+    """The adjudicator's form ({choice_<var>: first|second|other, other_<var>: text}) as
+    decisions {variable: chosen value} for the open discrepancies; untouched ones are left out."""
+    out: dict[str, Any] = {}
+    for d in r.discrepancies.filter(decided=False):
+        choice = choices.get(f"choice_{d.variable}")
+        if choice == "first":
+            out[d.variable] = d.first
+        elif choice == "second":
+            out[d.variable] = d.second
+        elif choice == "other":
+            # typed by the adjudicator; the questionnaire's coercion gives it its type
+            out[d.variable] = (choices.get(f"other_{d.variable}") or "").strip() or None
+    return out
+
+
+def discrepancy_rows(r: Response) -> list[dict[str, Any]]:
+    """Each discrepancy of a response with its question's label and both passes in words."""
+    rules = door.rules_for(r.questionnaire)
+    rows = []
+    for d in r.discrepancies.select_related("decided_by"):
+        f = rules.by_name.get(d.variable)
+        labels = dict(f.choices) if f else {}
+        rows.append(
+            {
+                "d": d,
+                "label": f.label if f else d.variable,
+                "first": _show(d.first, labels),
+                "second": _show(d.second, labels),
+                "value": _show(d.value, labels),
+            }
+        )
+    return rows
+
+
+def _show(value: Any, labels: Mapping[Any, str]) -> str:
+    if value is None or value == []:
+        return "(bỏ trống)"
+    if isinstance(value, list):
+        return ", ".join(_show(v, labels) for v in value)
+    return f"{value} — {labels[value]}" if value in labels else str(value)
 
 
 def adjudicate(r: Response, decisions: dict[str, Any], user, note: str = "") -> list[str]:

@@ -3,11 +3,9 @@ keyer error rates, spreadsheet template/upload, and the web/tablet interview for
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +17,9 @@ from khaosat.capture import serials as S
 from khaosat.capture import spreadsheet as sheet
 from khaosat.capture.errors import SpreadsheetError
 from khaosat.questionnaire.errors import QuestionnaireError
-from khaosat.web.capture import door, keying
+from khaosat.web.capture import door, imports, keying
 from khaosat.web.capture.models import Discrepancy, ImportBatch
-from khaosat.web.core.models import AuditEvent, Response
+from khaosat.web.core.models import Response
 from khaosat.web.core.scope import get_survey, get_unit, has_perm, requires, visible_units
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -215,64 +213,24 @@ def _response_in_scope(request, survey, serial) -> Response:
 def adjudicate(request, code, serial):
     survey = get_survey(request.user, code)
     r = _response_in_scope(request, survey, serial)
-    rules = door.rules_for(r.questionnaire)
     if request.method == "POST":
-        decisions = {}
-        for d in r.discrepancies.filter(decided=False):
-            choice = request.POST.get(f"choice_{d.variable}")
-            if choice == "first":
-                decisions[d.variable] = d.first
-            elif choice == "second":
-                decisions[d.variable] = d.second
-            elif choice == "other":
-                decisions[d.variable] = _parse_other(request.POST.get(f"other_{d.variable}", ""))
+        decisions = keying.decisions_from_choices(r, request.POST)
         try:
             remaining = keying.adjudicate(r, decisions, request.user, request.POST.get("note", ""))
-        except door.DoorError as exc:
-            messages.error(request, exc.message)
-        except QuestionnaireError as exc:
+        except (door.DoorError, QuestionnaireError) as exc:
             messages.error(request, exc.message)
         else:
-            if remaining:
-                messages.warning(
-                    request, _("Còn %(n)d câu chưa quyết định.") % {"n": len(remaining)}
-                )
-            else:
+            if not remaining:
                 messages.success(request, _("Phiếu %(s)s đã được kiểm tra.") % {"s": r.serial})
                 return redirect("capture_adjudication_list", survey.code)
+            messages.warning(request, _("Còn %(n)d câu chưa quyết định.") % {"n": len(remaining)})
         return redirect("capture_adjudicate", survey.code, r.serial)
-    items = []
-    for d in r.discrepancies.select_related("decided_by"):
-        f = rules.by_name.get(d.variable)
-        labels = dict(f.choices) if f else {}
-        items.append(
-            {
-                "d": d,
-                "label": f.label if f else d.variable,
-                "first": _show(d.first, labels),
-                "second": _show(d.second, labels),
-                "value": _show(d.value, labels),
-            }
-        )
     passes = {p.number: p for p in r.entry_passes.select_related("keyer")}
     return render(
         request,
         "capture/adjudicate.html",
-        {"survey": survey, "r": r, "items": items, "passes": passes},
+        {"survey": survey, "r": r, "items": keying.discrepancy_rows(r), "passes": passes},
     )
-
-
-def _parse_other(text: str):
-    # typed by the adjudicator; the questionnaire's coercion gives it its type
-    return text.strip() or None
-
-
-def _show(value, labels) -> str:
-    if value is None or value == []:
-        return "(bỏ trống)"
-    if isinstance(value, list):
-        return ", ".join(_show(v, labels) for v in value)
-    return f"{value} — {labels[value]}" if value in labels else str(value)
 
 
 @requires("responses.review")
@@ -313,46 +271,6 @@ def template(request, code, unit_code):
     return resp
 
 
-def _classify(survey, unit, rows):
-    """Split valid rows into new, unchanged and changed (against stored responses)."""
-    serial_list = [r["serial"] for r in rows]
-    stored = {r.serial: r for r in Response.objects.filter(survey=survey, serial__in=serial_list)}
-    new, unchanged, changed = [], [], []
-    for row in rows:
-        r = stored.get(row["serial"])
-        if r is None:
-            new.append(row)
-            continue
-        diff = door.diff_answers(r.answers, row["answers"], list(row["answers"]) + list(r.answers))
-        if diff:
-            changed.append({**row, "diff": diff, "source": r.get_source_display()})
-        else:
-            unchanged.append(row)
-    return new, unchanged, changed
-
-
-def _import_rows(request, survey, unit, batch, rows) -> int:
-    n = 0
-    for row in rows:
-        try:
-            res = door.submit(
-                survey=survey,
-                source=Response.Source.IMPORT,
-                answers=row["answers"],
-                user=request.user,
-                serial=row["serial"],
-                unit=unit,
-                metadata={"batch": batch.pk, "row": row["row"], "file": batch.filename},
-            )
-        except door.Conflict:
-            continue  # someone stored it meanwhile: shown as a change on the next upload
-        except door.DoorError as exc:  # e.g. the questionnaire changed since the check
-            messages.warning(request, f"Dòng {row['row']} ({row['serial']}): {exc.message}")
-            continue
-        n += int(res.created)
-    return n
-
-
 @requires("responses.enter")
 @require_http_methods(["GET", "POST"])
 def import_upload(request, code, unit_code):
@@ -361,64 +279,24 @@ def import_upload(request, code, unit_code):
     version = door.current_version(survey)
     batches = ImportBatch.objects.filter(unit=unit)[:20]
     ctx = {"survey": survey, "unit": unit, "version": version, "batches": batches}
-    if request.method == "POST":
-        f = request.FILES.get("file")
-        if f is None:
-            messages.error(request, _("Chọn tệp XLSX hoặc CSV để tải lên."))
-            return render(request, "capture/import.html", ctx)
-        if f.size > MAX_UPLOAD:
-            messages.error(request, _("Tệp quá lớn (tối đa 20 MB)."))
-            return render(request, "capture/import.html", ctx)
-        data = f.read()
-        if version is None:
-            messages.error(request, _("Khảo sát chưa có bảng hỏi."))
-            return render(request, "capture/import.html", ctx)
+    if request.method != "POST":
+        return render(request, "capture/import.html", ctx)
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, _("Chọn tệp XLSX hoặc CSV để tải lên."))
+    elif f.size > MAX_UPLOAD:
+        messages.error(request, _("Tệp quá lớn (tối đa 20 MB)."))
+    elif version is None:
+        messages.error(request, _("Khảo sát chưa có bảng hỏi."))
+    else:
         try:
-            check = sheet.check_upload(data, f.name, door.rules_for(version), unit.code)
+            batch, stored = imports.receive(survey, unit, version, f.read(), f.name, request.user)
         except SpreadsheetError as exc:
             messages.error(request, exc.message)
-            return render(request, "capture/import.html", ctx)
-        rows = [{"row": r.row, "serial": r.serial, "answers": r.answers} for r in check.valid_rows]
-        new, unchanged, changed = _classify(survey, unit, rows)
-        problems = [p.to_dict() | {"text": str(p)} for p in check.problems]
-        bad_rows = len({p["row"] for p in problems if p["row"]})
-        with transaction.atomic():
-            batch = ImportBatch.objects.create(
-                survey=survey,
-                unit=unit,
-                filename=f.name[:255],
-                sha256=hashlib.sha256(data).hexdigest(),
-                rows=new,
-                problems=problems,
-                changes=changed,
-                created_by=request.user,
-                counts={
-                    "filled": len(check.rows),
-                    "blank": check.blank_rows,
-                    "valid": len(rows),
-                    "invalid": bad_rows,
-                    "new": len(new),
-                    "unchanged": len(unchanged),
-                    "changed": len(changed),
-                    "imported": 0,
-                },
-            )
-            if not problems and new:
-                batch.counts["imported"] = _import_rows(request, survey, unit, batch, new)
-                batch.status = ImportBatch.Status.IMPORTED
-                batch.save(update_fields=["counts", "status"])
-            elif not problems:
-                batch.status = ImportBatch.Status.IMPORTED
-                batch.save(update_fields=["status"])
-            AuditEvent.record(
-                "import.upload",
-                batch,
-                user=request.user,
-                survey=survey,
-                unit=unit,
-                new=batch.counts | {"file": batch.filename, "sha256": batch.sha256},
-            )
-        return redirect("capture_batch", survey.code, batch.pk)
+        else:
+            for text in stored.warnings:
+                messages.warning(request, text)
+            return redirect("capture_batch", survey.code, batch.pk)
     return render(request, "capture/import.html", ctx)
 
 
@@ -431,6 +309,7 @@ def batch_detail(request, code, pk):
     can_partial = has_perm(request.user, "survey.manage")
     if request.method == "POST":
         action = request.POST.get("action")
+        reason = request.POST.get("reason", "").strip()
         if action == "import_valid":
             if not can_partial:
                 messages.error(
@@ -439,46 +318,17 @@ def batch_detail(request, code, pk):
             elif batch.status != ImportBatch.Status.REFUSED:
                 messages.info(request, _("Tệp này đã được nhập."))
             else:
-                with transaction.atomic():
-                    n = _import_rows(request, survey, unit, batch, batch.rows)
-                    batch.counts["imported"] = n
-                    batch.status = ImportBatch.Status.PARTIAL
-                    batch.save(update_fields=["counts", "status"])
-                    AuditEvent.record(
-                        "import.partial",
-                        batch,
-                        user=request.user,
-                        survey=survey,
-                        unit=unit,
-                        new={"imported": n, "left_to_fix": batch.counts.get("invalid", 0)},
-                        reason=request.POST.get("reason", ""),
-                    )
-                messages.success(request, _("Đã nhập %(n)d phiếu hợp lệ.") % {"n": n})
+                stored = imports.import_valid_rows(batch, request.user, reason)
+                for text in stored.warnings:
+                    messages.warning(request, text)
+                messages.success(request, _("Đã nhập %(n)d phiếu hợp lệ.") % {"n": stored.count})
         elif action == "confirm_changes":
-            reason = request.POST.get("reason", "").strip()
             if not reason:
                 messages.error(request, _("Ghi lý do sửa trước khi xác nhận."))
             elif batch.problems and batch.status == ImportBatch.Status.REFUSED:
                 messages.error(request, _("Tệp còn lỗi: sửa hết lỗi rồi tải lên lại."))
             else:
-                done = 0
-                with transaction.atomic():
-                    for ch in batch.changes:
-                        if ch.get("applied"):
-                            continue
-                        res = door.submit(
-                            survey=survey,
-                            source=Response.Source.IMPORT,
-                            answers=ch["answers"],
-                            user=request.user,
-                            serial=ch["serial"],
-                            unit=unit,
-                            reason=f"Nhập lại từ tệp {batch.filename}, dòng {ch['row']}: {reason}",
-                            metadata={"batch": batch.pk, "row": ch["row"]},
-                        )
-                        ch["applied"] = True
-                        done += int(res.changed)
-                    batch.save(update_fields=["changes"])
+                done = imports.apply_changes(batch, request.user, reason)
                 messages.success(request, _("Đã sửa %(n)d phiếu.") % {"n": done})
         return redirect("capture_batch", survey.code, batch.pk)
     return render(
