@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,12 +24,12 @@ from khaosat.questionnaire.errors import QuestionnaireError
 from khaosat.web.core import audit as audit_proof
 from khaosat.web.core.models import AuditEvent, Response
 from khaosat.web.core.scope import get_survey, has_perm, requires, visible_units
-from khaosat.web.monitoring import services
+from khaosat.web.monitoring import reviewqueue, services
 from khaosat.web.monitoring.models import CheckRule, QualityFlag, Severity
 from khaosat.web.monitoring.svg import per_day_chart
 from khaosat.web.odk.services import device_rows as odk_device_rows
 
-OPEN = [Response.Status.ENTERED, Response.Status.VERIFIED]
+OPEN = reviewqueue.OPEN
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -77,51 +77,20 @@ def queue(request, code):
     base = _scoped_responses(request, survey)
     if request.method == "POST":
         return _bulk(request, survey, base)
-    sev = request.GET.get("severity") or ""
-    rule = request.GET.get("rule") or ""
-    unit = request.GET.get("unit") or ""
-    flag_q = QualityFlag.objects.exclude(severity=Severity.INFO)
-    if sev in (Severity.ERROR, Severity.WARNING):
-        flag_q = flag_q.filter(severity=sev)
-    if rule:
-        flag_q = flag_q.filter(rule=rule)
-    flagged = base.filter(status__in=OPEN, quality_flags__in=flag_q)
-    if unit:
-        flagged = flagged.filter(unit__code=unit)
-    flagged = (
-        flagged.distinct()
-        .select_related("unit")
-        .prefetch_related(Prefetch("quality_flags", queryset=flag_q.order_by("rule")))
-        .order_by("unit__code", "serial", "id")
-    )
-    total = flagged.count()
-    responses = list(flagged[:300])
-    for r in responses:
-        r.flag_list = sorted(r.quality_flags.all(), key=lambda f: SEVERITY_ORDER[f.severity])
+    filters = {k: request.GET.get(k) or "" for k in ("severity", "rule", "unit")}
     units = visible_units(request.user, survey)
-    unit_flags = (
-        QualityFlag.objects.filter(survey=survey, response__isnull=True, unit__in=units)
-        .select_related("unit")
-        .order_by("unit__code", "rule")
-    )
-    counts = (
-        QualityFlag.objects.filter(survey=survey, response__in=base.filter(status__in=OPEN))
-        .exclude(severity=Severity.INFO)
-        .values("rule")
-        .annotate(n=Count("response", distinct=True))
-        .order_by("rule")
-    )
+    found = reviewqueue.queue(survey, base, units, **filters)
     return render(
         request,
         "monitoring/queue.html",
         {
             "survey": survey,
-            "responses": responses,
-            "total": total,
-            "unit_flags": unit_flags,
-            "rule_counts": [(c["rule"], RULES.get(c["rule"]), c["n"]) for c in counts],
+            "responses": found.responses,
+            "total": found.total,
+            "unit_flags": found.unit_flags,
+            "rule_counts": found.rule_counts,
             "units": units.order_by("code"),
-            "filters": {"severity": sev, "rule": rule, "unit": unit},
+            "filters": filters,
             "reasons": REJECT_REASONS,
             "can_recheck": has_perm(request.user, "survey.manage"),
         },
@@ -158,36 +127,6 @@ def _bulk(request, survey, base):
     return redirect("monitoring_queue", survey.code)
 
 
-def _answer_rows(q, answers, flagged_fields):
-    rows = []
-    if q is None:
-        return [
-            {"name": k, "label": "", "value": v, "text": "", "flagged": k in flagged_fields}
-            for k, v in answers.items()
-        ]
-    for question in q.value_questions():
-        if question.is_metadata:
-            continue
-        v = answers.get(question.name)
-        text = ""
-        if v is not None and question.is_select:
-            choices = {c.code: c.label() for c in q.choices_of(question)}
-            codes = v if isinstance(v, list) else [v]
-            text = "; ".join(str(choices.get(c, "?")) for c in codes)
-        rows.append(
-            {
-                "name": question.name,
-                "label": question.label()[:120],
-                "value": v,
-                "input": " ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v),
-                "text": text,
-                "flagged": question.name in flagged_fields,
-                "readonly": question.type == "calculate",
-            }
-        )
-    return rows
-
-
 @requires("responses.review")
 @require_http_methods(["GET", "POST"])
 def review(request, code, pk):
@@ -203,20 +142,6 @@ def review(request, code, pk):
         survey=survey, response__isnull=True, unit=response.unit
     )
     flagged_fields = {name for f in flags for name in f.fields}
-    nxt = (
-        _scoped_responses(request, survey)
-        .filter(status__in=OPEN, quality_flags__severity__in=[Severity.ERROR, Severity.WARNING])
-        .exclude(pk=response.pk)
-        .distinct()
-        .order_by("unit__code", "serial", "id")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    scans = []
-    submissions = getattr(response, "submissions", None)
-    if submissions is not None:  # the paper area's page images, when a scan produced this form
-        for s in submissions.all():
-            scans.extend((s.metadata or {}).get("pages") or [])
     history = AuditEvent.objects.filter(object_type="response", object_id=str(response.pk))
     return render(
         request,
@@ -226,10 +151,10 @@ def review(request, code, pk):
             "r": response,
             "flags": flags,
             "unit_flags": unit_flags,
-            "rows": _answer_rows(q, response.answers or {}, flagged_fields),
+            "rows": reviewqueue.answer_rows(q, response.answers or {}, flagged_fields),
             "reasons": REJECT_REASONS,
-            "next_pk": nxt,
-            "scans": scans,
+            "next_pk": reviewqueue.next_in_queue(_scoped_responses(request, survey), response),
+            "scans": reviewqueue.scan_pages(response),
             "history": history.order_by("-id")[:20],
             "is_open": response.status in OPEN,
         },

@@ -1,0 +1,125 @@
+"""The review queue on the database: which forms wait for a reviewer, in which order and with
+which flags, which form comes next, and one form's answers as the reviewer reads them. The
+views load the survey and the user's units, call these and render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from khaosat.quality.flags import RULES, SEVERITY_ORDER
+from khaosat.questionnaire.model import Questionnaire
+from khaosat.web.core.models import Response, Survey
+from khaosat.web.monitoring.models import QualityFlag, Severity
+
+OPEN = [Response.Status.ENTERED, Response.Status.VERIFIED]
+QUEUE_PAGE = 300
+
+
+@dataclass
+class Queue:
+    """Open flagged forms (the first QUEUE_PAGE, each with `flag_list`), their number, the
+    flags on whole units, and per rule the number of forms it flags."""
+
+    responses: list[Response]
+    total: int
+    unit_flags: QuerySet
+    rule_counts: list[tuple[str, Any, int]] = field(default_factory=list)
+
+
+def queue(
+    survey: Survey, base: QuerySet, units: QuerySet, severity: str = "", rule: str = "", unit=""
+) -> Queue:
+    """The queue of `base` (the user's responses), filtered by severity, rule and unit code."""
+    flag_q = QualityFlag.objects.exclude(severity=Severity.INFO)
+    if severity in (Severity.ERROR, Severity.WARNING):
+        flag_q = flag_q.filter(severity=severity)
+    if rule:
+        flag_q = flag_q.filter(rule=rule)
+    flagged = base.filter(status__in=OPEN, quality_flags__in=flag_q)
+    if unit:
+        flagged = flagged.filter(unit__code=unit)
+    flagged = (
+        flagged.distinct()
+        .select_related("unit")
+        .prefetch_related(Prefetch("quality_flags", queryset=flag_q.order_by("rule")))
+        .order_by("unit__code", "serial", "id")
+    )
+    responses = list(flagged[:QUEUE_PAGE])
+    for r in responses:
+        r.flag_list = sorted(r.quality_flags.all(), key=lambda f: SEVERITY_ORDER[f.severity])
+    unit_flags = (
+        QualityFlag.objects.filter(survey=survey, response__isnull=True, unit__in=units)
+        .select_related("unit")
+        .order_by("unit__code", "rule")
+    )
+    counts = (
+        QualityFlag.objects.filter(survey=survey, response__in=base.filter(status__in=OPEN))
+        .exclude(severity=Severity.INFO)
+        .values("rule")
+        .annotate(n=Count("response", distinct=True))
+        .order_by("rule")
+    )
+    return Queue(
+        responses=responses,
+        total=flagged.count(),
+        unit_flags=unit_flags,
+        rule_counts=[(c["rule"], RULES.get(c["rule"]), c["n"]) for c in counts],
+    )
+
+
+def next_in_queue(base: QuerySet, current: Response) -> int | None:
+    """The pk of the next open flagged form after `current` in queue order (None when done)."""
+    return (
+        base.filter(status__in=OPEN, quality_flags__severity__in=[Severity.ERROR, Severity.WARNING])
+        .exclude(pk=current.pk)
+        .distinct()
+        .order_by("unit__code", "serial", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def scan_pages(response: Response) -> list[dict[str, Any]]:
+    """The page images a scan (or an ODK photo) stored for this form, in submission order."""
+    pages: list[dict[str, Any]] = []
+    submissions = getattr(response, "submissions", None)
+    if submissions is not None:
+        for s in submissions.all():
+            pages.extend((s.metadata or {}).get("pages") or [])
+    return pages
+
+
+def answer_rows(
+    q: Questionnaire | None, answers: dict[str, Any], flagged_fields: set[str]
+) -> list[dict[str, Any]]:
+    """One row per question of the form: its answer as stored and in words, whether flagged."""
+    rows = []
+    if q is None:
+        return [
+            {"name": k, "label": "", "value": v, "text": "", "flagged": k in flagged_fields}
+            for k, v in answers.items()
+        ]
+    for question in q.value_questions():
+        if question.is_metadata:
+            continue
+        v = answers.get(question.name)
+        text = ""
+        if v is not None and question.is_select:
+            choices = {c.code: c.label() for c in q.choices_of(question)}
+            codes = v if isinstance(v, list) else [v]
+            text = "; ".join(str(choices.get(c, "?")) for c in codes)
+        rows.append(
+            {
+                "name": question.name,
+                "label": question.label()[:120],
+                "value": v,
+                "input": " ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v),
+                "text": text,
+                "flagged": question.name in flagged_fields,
+                "readonly": question.type == "calculate",
+            }
+        )
+    return rows
