@@ -163,13 +163,20 @@ def append_checkpoint(n: int, last_id: int, head: str, at: str, path: Path | Non
         os.close(fd)
 
 
+def _events():
+    """The AuditEvent model, by its label: the model signs with this module, so this module
+    does not import the models module back (no import cycle)."""
+    from django.apps import apps
+
+    return apps.get_model("core", "AuditEvent")
+
+
 def write_checkpoint() -> None:
     """Checkpoint the committed head of the log. Never fails the caller (logged instead)."""
     from django.db.models import Count, Max
     from django.utils import timezone
 
-    from khaosat.web.core.models import AuditEvent
-
+    AuditEvent = _events()
     try:
         agg = AuditEvent.objects.aggregate(n=Count("id"), last=Max("id"))
         if not agg["n"]:
@@ -254,7 +261,7 @@ def _describe(ev) -> str:
 
 def verify(events: Iterable | None = None, checkpoints_path: Path | None = None) -> Verdict:
     """Check the keyed chain of every event and every checkpoint; name the first bad event."""
-    from khaosat.web.core.models import AuditEvent
+    AuditEvent = _events()
 
     try:
         k = key()
