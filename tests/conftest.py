@@ -27,8 +27,17 @@ def _fresh_version_caches():
     from khaosat.web.capture import door
     from khaosat.web.monitoring import services as monitoring
     from khaosat.web.paper import services as paper
+    from khaosat.web.results import dataset as results_dataset
+    from khaosat.web.results import views as results_views
 
-    for cache in (door._RULES, monitoring._QUESTIONNAIRES, paper._LAYOUTS):
+    for cache in (
+        door._RULES,
+        monitoring._QUESTIONNAIRES,
+        paper._LAYOUTS,
+        results_dataset._DATASETS,
+        results_views._DASHBOARDS,
+        results_views._ESTIMATORS,
+    ):
         cache.clear()
     yield
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from khaosat.report.model import Driver, Estimate, TestResult
+from khaosat.report.model import DriverModel, Estimate, TestResult
 
 DESIGN_COLUMNS = ("unit", "stratum", "psu", "weight", "fpc")
 
@@ -45,13 +45,19 @@ class Estimator(Protocol):
 
     def drivers(
         self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series]
-    ) -> list[Driver]:
-        """Association of each 0/1 predictor with the 0/1 outcome y (odds ratios with p-values)."""
+    ) -> DriverModel:
+        """Design-based logistic model of the 0/1 outcome y on the 0/1 predictors (odds ratios)."""
+        ...
+
+    def paired_test(self, df: pd.DataFrame, a: pd.Series, b: pd.Series) -> TestResult:
+        """Test that two 0/1 items answered by the same respondents have equal shares."""
         ...
 
 
-def get_estimator(confidence: float = 0.95) -> Estimator:
-    """The estimator the report uses: khaosat.stats through the adapter."""
+def get_estimator(
+    confidence: float = 0.95, margins: dict[str, dict[Any, float]] | None = None
+) -> Estimator:
+    """The estimator the report uses: khaosat.stats through the adapter (raked to `margins`)."""
     from khaosat.report.stats_adapter import StatsEstimator
 
-    return StatsEstimator(confidence)
+    return StatsEstimator(confidence, margins)

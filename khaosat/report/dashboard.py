@@ -10,7 +10,7 @@ import pandas as pd
 from khaosat.report import charts, vn
 from khaosat.report.backend import Estimator, get_estimator
 from khaosat.report.docx_writer import result_table_rows
-from khaosat.report.privacy import suppress_table
+from khaosat.report.privacy import suppress_table, suppression_limits
 from khaosat.report.settings import load_settings
 from khaosat.report.tables import describe_questionnaire, frequency_table
 
@@ -23,26 +23,31 @@ def dashboard_data(
     by: str | None = None,
     by_levels: list[tuple[Any, str]] | None = None,
     variables: list[str] | None = None,
+    include_total: bool = True,
 ) -> dict[str, Any]:
     """{"n": rows, "items": [{variable, number, title, group, kind, n, rows, chart, notes}]}.
 
     `rows` are the table's text cells (header first, Vietnamese number format, "–" for
-    suppressed cells); `chart` is a chart spec. With `by`, columns are "Chung" and the groups.
-    """
+    suppressed cells); `chart` is a chart spec. With `by`, columns are "Chung" and the groups;
+    with include_total=False only the groups (one level = a filter: the group's own base,
+    header and margins, as a domain of the whole sample's design). Suppression is the report's
+    base rule (privacy.suppress_table)."""
     cfg = settings if isinstance(settings, dict) and "page" in settings else load_settings(settings)
     est = estimator or get_estimator(float(cfg["stats"].get("confidence", 0.95)))
-    min_cell = int(cfg["privacy"]["min_cell"])
+    min_cell, caution = suppression_limits(cfg)
     items = []
     for info in describe_questionnaire(questionnaire):
         if info.kind not in ("single", "scale5", "multiple"):
             continue
         if variables is not None and info.name not in variables:
             continue
-        table = frequency_table(info, data, est, by=by, by_levels=by_levels)
-        table = suppress_table(table, min_cell)
+        table = frequency_table(
+            info, data, est, by=by, by_levels=by_levels, include_total=include_total
+        )
+        table = suppress_table(table, min_cell, caution)
         if table.bases[0] == 0:
             continue
-        if by is not None:
+        if by is not None and len(table.col_labels) > 1:
             spec = charts.grouped_spec(table)
         elif info.kind == "scale5":
             scale = sorted(c for c in info.codes if c != 9)

@@ -72,7 +72,27 @@ def simulated_survey_data(
     df["serial"] = serials
     for col in ("unit", "stratum", "psu", "weight", "fpc"):
         df[col] = cols[col].to_numpy()
+    df.attrs["plan"] = {
+        "seed": plan.seed,
+        "method": plan.method,
+        "strata": len(plan.strata),
+        "weight_rule": plan.weight_rule,
+        "units": [(u.code, u.name, u.quota, u.certainty) for u in plan.units],
+    }
     return q, df
+
+
+def selection_sentence(method: str, strata: int, n_units: int, certainty: int) -> str:
+    """How the units were chosen, in plain words (from the plan's method, not its log)."""
+    how = (
+        "chọn hệ thống với xác suất tỷ lệ với quy mô dân số (PPS)"
+        if method == "pps"
+        else "chọn hệ thống với xác suất bằng nhau"
+    )
+    text = f"phân {strata} tầng theo tỉnh cũ và loại đơn vị (xã, phường); trong mỗi tầng {how}, tổng cộng {n_units - certainty} xã, phường"
+    if certainty:
+        text += f"; {certainty} đảng ủy trực thuộc Tỉnh ủy được chọn chắc chắn"
+    return text
 
 
 def demo_report(
@@ -95,5 +115,30 @@ def demo_report(
         cfg = merge_settings(cfg, overrides)
     else:
         info = SurveyInfo()
+    from khaosat.report.survey import UnitCount
+
+    plan = df.attrs.get("plan") or {}
+    counts = df["unit"].astype(str).value_counts()
+    if plan:
+        # The plan's units with their quotas; the simulated forms all came back valid.
+        info.units = [
+            UnitCount(
+                code,
+                name,
+                issued=quota,
+                returned=int(counts.get(code, 0)),
+                valid=int(counts.get(code, 0)),
+            )
+            for code, name, quota, _ in plan["units"]
+        ]
+        info.unit_names.update({code: name for code, name, _, _ in plan["units"]})
+        info.seed = str(plan["seed"])
+        info.weight_rule = str(plan.get("weight_rule", ""))
+        certain = sum(1 for *_, c in plan["units"] if c)
+        info.selection = selection_sentence(
+            plan["method"], plan["strata"], len(plan["units"]), certain
+        )
+    if not info.sources:
+        info.sources = ["paper"]
     built = build_report(q, df, survey=info, settings=cfg)
     return built.write(out_dir, formats=formats)

@@ -342,8 +342,9 @@ class PartyDocument:
             self.caption(f"Bảng {self._table_no}. {caption}")
         size = float(self.s["font"].get("table_pt", 12))
         ncols = max(len(r) for r in rows)
-        if widths_mm is None:
-            widths_mm = _auto_widths(rows, ncols, _text_width_mm(self.s))
+        # Every column is at least as wide as its longest word (no syllable is ever broken
+        # across lines); when they cannot all fit, the table's font gets smaller.
+        widths_mm, size = fit_columns(rows, ncols, _text_width_mm(self.s), size, widths_mm)
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         _grid_borders(table)
@@ -456,6 +457,68 @@ def _text_width_mm(settings: dict[str, Any]) -> float:
     return 210.0 - float(p["margin_left_mm"]) - float(p["margin_right_mm"])
 
 
+_WIDE = set("mwMWĐÔƠƯ@%")
+
+
+def word_width_mm(word: str, size: float, bold: bool = False) -> float:
+    """Conservative width of one word in a Times-like font (em fractions per character)."""
+    em = 0.0
+    for c in word:
+        if c in _WIDE:
+            em += 0.85
+        elif c.isupper() or c.isdigit():
+            em += 0.70
+        elif c in "iljtf.,;:()|'!":
+            em += 0.33
+        else:
+            em += 0.52
+    return em * size * 0.3528 * (1.08 if bold else 1.0)
+
+
+def fit_columns(
+    rows: list[list[str]],
+    ncols: int,
+    total: float,
+    size: float,
+    preferred: list[float] | None = None,
+    pad_mm: float = 4.2,
+    smallest: float = 8.0,
+) -> tuple[list[float], float]:
+    """Column widths (mm) and font size such that the longest word of every cell fits its
+    column; the rest of the width goes where the texts are longest (or as `preferred`)."""
+    while True:
+        mins = []
+        for j in range(ncols):
+            m = 0.0
+            for i, r in enumerate(rows):
+                if j < len(r) and r[j]:
+                    for w in str(r[j]).split():
+                        m = max(m, word_width_mm(w, size, bold=(i == 0)))
+            mins.append(m + pad_mm)
+        if sum(mins) <= total or size <= smallest:
+            break
+        size -= 0.5
+    if preferred and len(preferred) >= ncols:
+        want = [max(a, b) for a, b in zip(mins, preferred[:ncols], strict=True)]
+    else:
+        want = [
+            max(
+                mins[j],
+                min(60.0, max((len(str(r[j])) for r in rows if j < len(r)), default=0) * 2.0),
+            )
+            for j in range(ncols)
+        ]
+    extra = total - sum(mins)
+    if extra <= 0:
+        return mins, size
+    grow = [w - m for w, m in zip(want, mins, strict=True)]
+    g = sum(grow)
+    if g <= 0:
+        return [m + extra / ncols for m in mins], size
+    widths = [m + extra * (d / g) for m, d in zip(mins, grow, strict=True)]
+    return widths, size
+
+
 def _auto_widths(rows: list[list[str]], ncols: int, total: float) -> list[float]:
     """Column widths from the longest word/line per column, scaled to the text width."""
     need = []
@@ -486,9 +549,12 @@ def result_table_rows(table: ResultTable, show_moe: bool = True) -> list[list[st
     single = len(table.col_labels) == 1
     header = [table.row_header]
     if single:
-        header += ["Tỷ lệ (%)"] + (["Sai số (±%)"] if show_moe else [])
+        header += ["Tỷ lệ (%)"] + (["Sai số ± (%)"] if show_moe else [])
     else:
-        header += [f"{c} (%)" for c in table.col_labels]
+        header += [
+            f"{c} (%)" + (" (*)" if j in table.caution_cols else "")
+            for j, c in enumerate(table.col_labels)
+        ]
     rows = [header]
     for r, label in enumerate(table.row_labels):
         row = [label]
@@ -507,7 +573,7 @@ def result_table_rows(table: ResultTable, show_moe: bool = True) -> list[list[st
                 total.append("")
         rows.append(total)
     if not single and show_moe:
-        moe_row = ["Sai số lớn nhất (±%)"]
+        moe_row = ["Sai số lớn nhất ± (%)"]
         for c in range(len(table.col_labels)):
             ms = [e.moe for e in table.column(c) if e is not None and e.moe is not None]
             moe_row.append(
@@ -516,7 +582,8 @@ def result_table_rows(table: ResultTable, show_moe: bool = True) -> list[list[st
         rows.append(moe_row)
     n_row = ["Số người trả lời (n)"]
     for c in range(len(table.col_labels)):
-        n_row.append(vn.DASH if c in table.suppressed_cols else vn.fmt_int(table.bases[c]))
+        mark = " (*)" if single and c in table.caution_cols else ""
+        n_row.append(vn.DASH if c in table.suppressed_cols else vn.fmt_int(table.bases[c]) + mark)
         if single and show_moe:
             n_row.append("")
     rows.append(n_row)
@@ -530,7 +597,8 @@ def write_docx(report: ReportDoc, path: str | Path | None = None) -> bytes:
     pd_.title_block(report.title, report.subject)
     for block in report.blocks:
         _write_block(pd_, block)
-    pd_.closing_block()
+    if not any(b.kind == "closing" for b in report.blocks):
+        pd_.closing_block()
     digest = (report.manifest or {}).get("data_sha256", "")
     pd_.set_properties(
         report.title + " " + report.subject.replace("\n", " "),
@@ -562,5 +630,7 @@ def _write_block(w: PartyDocument, b: Block) -> None:
             w.chart(b.chart)
     elif b.kind == "pagebreak":
         w.page_break()
+    elif b.kind == "closing":
+        w.closing_block()
     else:
         raise ValueError(f"unknown block kind {b.kind!r}")

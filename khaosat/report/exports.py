@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from khaosat.report import vn
@@ -233,15 +234,31 @@ def write_dta(df: pd.DataFrame, path: str | Path, codebook: Any = None) -> Path:
 
     _check_names(df, "Stata (.dta)")
     data = _numeric_frame(df)
+    # Stata has no infinity: an infinite fpc (a unit counted as drawn with replacement, e.g. a
+    # certainty unit's respondents) is written as missing, which Stata's svyset reads the same.
+    for col in data.columns:
+        if pd.api.types.is_float_dtype(data[col]):
+            data[col] = data[col].where(np.isfinite(data[col]) | data[col].isna())
     col_labels, value_labels = _labels_for(data, coerce_codebook(codebook), 80)
     # Stata value labels take integer codes only.
     value_labels = {
         k: {int(c): t for c, t in v.items() if float(c).is_integer()}
         for k, v in value_labels.items()
     }
-    pyreadstat.write_dta(
-        data, str(path), column_labels=col_labels, variable_value_labels=value_labels, version=15
-    )
+    try:
+        pyreadstat.write_dta(
+            data,
+            str(path),
+            column_labels=col_labels,
+            variable_value_labels=value_labels,
+            version=15,
+        )
+    except Exception as exc:  # pyreadstat.ReadstatError and friends: one sentence, no traceback
+        Path(path).unlink(missing_ok=True)
+        raise ReportError(
+            f"Không ghi được tệp Stata (.dta): {str(exc).strip() or type(exc).__name__}. "
+            "Hãy xuất dạng SPSS (.sav) hoặc CSV."
+        ) from exc
     return Path(path)
 
 

@@ -73,6 +73,7 @@ class ResultTable:
     notes: list[str] = field(default_factory=list)
     suppressed: set[tuple[int, int]] = field(default_factory=set)
     suppressed_cols: set[int] = field(default_factory=set)
+    caution_cols: set[int] = field(default_factory=set)  # base below the caution limit
     group_variable: str | None = None
     row_header: str = "Phương án trả lời"
     total_col: int | None = None  # index of the "Chung" column when groups are shown beside it
@@ -107,6 +108,19 @@ class Driver:
     coefficient: float  # odds ratio or standardised coefficient
     p_value: float | None
     measure: str = "OR"
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass
+class DriverModel:
+    """A design-based model of one outcome: its terms, its n and who was left out."""
+
+    terms: list[Driver] = field(default_factory=list)
+    n: int = 0  # respondents in the model (complete cases)
+    dropped: int = 0  # answered the outcome but not every factor
+    method: str = ""
+    error: str = ""  # why it could not be fitted ("" when it was)
 
 
 @dataclass
@@ -129,6 +143,7 @@ class Block:
     items: list[str] | None = None
     italic: bool = False
     bold: bool = False
+    align: str = ""  # "" (justified body) | "center" | "right"
 
 
 @dataclass

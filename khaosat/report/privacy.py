@@ -1,4 +1,5 @@
-"""Anonymity: small-cell suppression (with complementary suppression) and scrubbing of quotes."""
+"""Anonymity: suppression by base (one rule for the report, the XLSX and the dashboard) and
+scrubbing of quotes."""
 
 from __future__ import annotations
 
@@ -7,69 +8,64 @@ from dataclasses import replace
 from khaosat.report.model import ResultTable
 
 SUPPRESSION_NOTE = (
-    "Dấu “–”: số người trả lời dưới {k} nên không công bố để bảo đảm bí mật người trả lời; "
-    "một số ô khác cũng được ẩn để không suy ra được ô đã ẩn từ tổng."
+    "Dấu “–”: nhóm có dưới {k} người trả lời nên không công bố số liệu để bảo đảm bí mật "
+    "người trả lời."
+)
+CAUTION_NOTE = (
+    "Dấu (*): nhóm có dưới {k} người trả lời, số liệu cần thận trọng khi sử dụng (sai số lớn)."
 )
 
-
-def _count(table: ResultTable, r: int, c: int) -> int:
-    est = table.cells[r][c]
-    if est is None:
-        return 0
-    if est.count is not None:
-        return int(est.count)
-    return int(round(est.value * est.n)) if est.kind == "proportion" else int(est.n)
+HIDE, CAUTION, SHOW = "hide", "caution", "show"
 
 
-def suppress_table(table: ResultTable, min_cell: int = 10) -> ResultTable:
-    """Hide cells with 1..min_cell-1 respondents (and columns whose base is small), then hide
-    complementary cells so no hidden cell can be recovered from column or row totals."""
-    nrows, ncols = len(table.row_labels), len(table.col_labels)
-    hidden: set[tuple[int, int]] = set()
+def base_status(n: int, min_base: int = 10, caution_base: int = 30) -> str:
+    """The one suppression rule of the report, the XLSX and the dashboard, by unweighted base:
+    "hide" below min_base, "caution" below caution_base, else "show"."""
+    if n < min_base:
+        return HIDE
+    if n < caution_base:
+        return CAUTION
+    return SHOW
+
+
+def suppression_limits(settings: dict) -> tuple[int, int]:
+    """(min_base, caution_base) from the settings' [privacy] table."""
+    p = settings.get("privacy", {})
+    return int(p.get("min_cell", 10)), int(p.get("caution_base", 30))
+
+
+def suppress_table(table: ResultTable, min_cell: int = 10, caution: int = 30) -> ResultTable:
+    """Apply the base rule to every column of a table: a column whose unweighted base is below
+    min_cell is hidden, below `caution` flagged. Cells inside a shown column are shown whatever
+    their count (a share of a base of 10 or more identifies no one), so no complementary cell
+    is ever hidden."""
     hidden_cols: set[int] = set()
-    for c in range(ncols):
-        if table.bases[c] < min_cell:
+    caution_cols: set[int] = set()
+    for c, n in enumerate(table.bases):
+        status = base_status(int(n), min_cell, caution)
+        if status == HIDE:
             hidden_cols.add(c)
-            hidden.update((r, c) for r in range(nrows) if table.cells[r][c] is not None)
-    for r in range(nrows):
-        for c in range(ncols):
-            if table.cells[r][c] is None:
-                continue
-            k = _count(table, r, c)
-            if 0 < k < min_cell:
-                hidden.add((r, c))
-
-    # Constraint sets: cells whose sum is published (a column of a single-choice table adds to
-    # its base / 100%; a row adds up to the "Chung" column when that column is shown).
-    sets: list[list[tuple[int, int]]] = []
-    if table.additive:
-        for c in range(ncols):
-            sets.append([(r, c) for r in range(nrows) if table.cells[r][c] is not None])
-    if table.total_col is not None:
-        for r in range(nrows):
-            sets.append([(r, c) for c in range(ncols) if table.cells[r][c] is not None])
-
-    changed = True
-    while changed:
-        changed = False
-        for cells in sets:
-            inside = [rc for rc in cells if rc in hidden]
-            if len(inside) != 1:
-                continue
-            free = [rc for rc in cells if rc not in hidden]
-            if not free:
-                continue
-            # Prefer the smallest non-zero cell: hiding a zero protects less.
-            free.sort(key=lambda rc: (_count(table, *rc) == 0, _count(table, *rc), rc))
-            hidden.add(free[0])
-            changed = True
-
-    notes = list(table.notes)
-    if hidden:
-        note = SUPPRESSION_NOTE.format(k=min_cell)
-        if note not in notes:
-            notes.append(note)
-    return replace(table, suppressed=set(hidden), suppressed_cols=hidden_cols, notes=notes)
+        elif status == CAUTION:
+            caution_cols.add(c)
+    hidden = {
+        (r, c)
+        for c in hidden_cols
+        for r in range(len(table.row_labels))
+        if table.cells[r][c] is not None
+    }
+    notes = [n for n in table.notes if n not in (SUPPRESSION_NOTE.format(k=min_cell),)]
+    # A column with no respondents at all is simply empty, not suppressed.
+    if any(table.bases[c] > 0 for c in hidden_cols):
+        notes.append(SUPPRESSION_NOTE.format(k=min_cell))
+    if caution_cols:
+        notes.append(CAUTION_NOTE.format(k=caution))
+    return replace(
+        table,
+        suppressed=hidden,
+        suppressed_cols=hidden_cols,
+        caution_cols=caution_cols,
+        notes=notes,
+    )
 
 
 # --- scrubbing of open-ended quotes -------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from khaosat.report.model import Driver, Estimate, TestResult
+from khaosat.report.model import Driver, DriverModel, Estimate, TestResult
 from khaosat.stats import estimators
 from khaosat.stats.compare import domain_difference, wave_difference
 from khaosat.stats.crosstab import crosstab
@@ -66,10 +66,81 @@ def _values(y: pd.Series) -> np.ndarray:
     return out
 
 
+DESIGN_COLUMNS = (("strata", "stratum"), ("psu", "psu"), ("weight", "weight"))
+
+
+def _row_names(df: pd.DataFrame, rows: np.ndarray) -> str:
+    """ "phiếu 12427-0007 (dòng 8), …" for the first rows of a problem (serial when known)."""
+    out = []
+    for i in rows[:5]:
+        serial = df["serial"].iloc[i] if "serial" in df else None
+        where = f"dòng {int(i) + 2}"  # row 1 of a file is its header
+        out.append(f"phiếu {serial} ({where})" if isinstance(serial, str) and serial else where)
+    more = f" và {len(rows) - 5} phiếu khác" if len(rows) > 5 else ""
+    return ", ".join(out) + more
+
+
 def _design_kw(df: pd.DataFrame) -> dict[str, str]:
-    """Design arguments for the design columns present (and complete) in df."""
-    cols = (("strata", "stratum"), ("psu", "psu"), ("weight", "weight"), ("fpc", "fpc"))
-    return {arg: col for arg, col in cols if col in df and df[col].notna().all()}
+    """Design arguments from the design columns of df (R `survey` semantics).
+
+    Without both stages' population counts (`fpc` and `fpc2`) the design is the ultimate-cluster
+    one: PSUs drawn with replacement at stage 1, no fpc (a stage-1 fpc alone would drop the
+    within-unit variance and understate the margins). A design column with a blank cell is an
+    error naming the rows, never silently dropped."""
+    from khaosat.report.errors import ReportError
+
+    kw: dict[str, str] = {}
+    cols = list(DESIGN_COLUMNS)
+    two_stage = "fpc2" in df and "fpc" in df
+    if two_stage:
+        cols += [("fpc", "fpc"), ("fpc2", "fpc2"), ("ssu", "ssu" if "ssu" in df else "serial")]
+    for arg, col in cols:
+        if col not in df:
+            continue
+        values = df[col]
+        if arg in ("weight", "fpc", "fpc2"):
+            values = pd.to_numeric(values, errors="coerce")
+        blank = np.flatnonzero(values.isna().to_numpy())
+        if len(blank):
+            raise ReportError(
+                f"Cột thiết kế mẫu “{col}” bị trống hoặc không phải số ở {len(blank)} phiếu: "
+                f"{_row_names(df, blank)}. Hãy điền cột này cho mọi phiếu (hoặc bỏ hẳn cột) rồi lập lại báo cáo."
+            )
+        if arg == "weight" and (values <= 0).any():
+            bad = np.flatnonzero((values <= 0).to_numpy())
+            raise ReportError(
+                f"Cột trọng số “{col}” có giá trị không dương ở {len(bad)} phiếu: "
+                f"{_row_names(df, bad)}. Trọng số phải lớn hơn 0."
+            )
+        kw[arg] = col
+    return kw
+
+
+def design_description(df: pd.DataFrame) -> dict[str, Any]:
+    """What the design of df is, for the methods section, the build log and the manifest."""
+    kw = _design_kw(df)
+    strata = df[kw["strata"]].astype(str) if "strata" in kw else pd.Series("", index=df.index)
+    psu = (
+        df[kw["psu"]].astype(str)
+        if "psu" in kw
+        else pd.Series(df.index.astype(str), index=df.index)
+    )
+    per_stratum = psu.groupby(strata).nunique()
+    lonely = sorted(str(h) for h, k in per_stratum.items() if k < 2)
+    command = ["khaosat estimate DỮ_LIỆU"]
+    for arg in ("strata", "psu", "ssu", "weight", "fpc", "fpc2"):
+        if arg in kw:
+            command.append(f"--{arg} {kw[arg]}")
+    if lonely:
+        command.append("--lonely-psu adjust")
+    return {
+        "arguments": kw,
+        "ultimate_cluster": "fpc2" not in kw,
+        "strata": int(per_stratum.size) if "strata" in kw else 1,
+        "psus": int(psu.nunique()),
+        "lonely_strata": lonely,
+        "command": " ".join(command),
+    }
 
 
 def _failed(exc: BaseException, method: str) -> TestResult:
@@ -81,8 +152,12 @@ class StatsEstimator:
 
     name = "khaosat.stats (thiết kế mẫu phân tầng, cụm; tuyến tính hóa Taylor; Rao–Scott)"
 
-    def __init__(self, confidence: float = 0.95) -> None:
+    def __init__(
+        self, confidence: float = 0.95, margins: dict[str, dict[Any, float]] | None = None
+    ) -> None:
         self.level = confidence
+        # Population margins to rake to ({"a1": {1: 612000, 2: 640000}, …}), or None.
+        self.margins = dict(margins or {})
         self._cache: dict[int, tuple[pd.DataFrame, Design]] = {}
         self.designs_built = 0  # how many stats Designs were built (the cache's misses)
 
@@ -91,16 +166,35 @@ class StatsEstimator:
         hit = self._cache.get(id(df))
         if hit is not None and hit[0] is df:
             return hit[1]
-        kw = _design_kw(df)
-        # A stratum with a single PSU is centred on the grand mean instead of failing; Kish deff
-        # against SRS with replacement (stable when weights are scaled to n).
-        design = Design(
-            df[list(dict.fromkeys(kw.values()))], lonely_psu="adjust", deff="srswr", **kw
-        )
+        design = self._build_design(df)
         self.designs_built += 1
         if len(self._cache) > 8:
             self._cache.clear()
         self._cache[id(df)] = (df, design)
+        return design
+
+    def _build_design(self, df: pd.DataFrame) -> Design:
+        kw = _design_kw(df)
+        info = design_description(df)
+        # A stratum with a single PSU (only when the data have one) is centred on the grand mean
+        # and the methods section says so; otherwise R's default ("fail") applies. Kish deff
+        # against SRS with replacement (stable when weights are scaled to n).
+        lonely = "adjust" if info["lonely_strata"] else "fail"
+        design = Design(df[list(dict.fromkeys(kw.values()))], lonely_psu=lonely, deff="srswr", **kw)
+        if self.margins:
+            from khaosat.stats.calibration import rake
+
+            margins = {v: m for v, m in self.margins.items() if v in df}
+            if margins:
+                design = rake(
+                    Design(
+                        df[[*dict.fromkeys(kw.values()), *margins]],
+                        lonely_psu=lonely,
+                        deff="srswr",
+                        **kw,
+                    ),
+                    margins,
+                )
         return design
 
     def _convert(self, e: Any, count: int | None, kind: str) -> Estimate:
@@ -237,56 +331,77 @@ class StatsEstimator:
 
     def drivers(
         self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series]
-    ) -> list[Driver]:
-        """Survey-weighted logistic regression of y on all predictors at once (odds ratios).
+    ) -> DriverModel:
+        """Survey-weighted logistic regression of y on all predictors at once (as svyglm).
 
-        When the joint model cannot be fitted (too few complete answers, no convergence), each
-        item is taken alone: odds ratio from the two domain shares, design-based t test."""
+        The model uses the respondents who answered the outcome and every factor (complete
+        cases, on the whole sample's design); its n and the number left out are reported. When
+        the joint model cannot be fitted, nothing is put in its place: the result says why."""
         from khaosat.stats.drivers import logistic
 
         names = {f"_kq_x{i}": label for i, label in enumerate(predictors)}
-        data = df.assign(_kq_y=pd.to_numeric(y, errors="coerce"))
+        extra = pd.DataFrame({"_kq_y": pd.to_numeric(y, errors="coerce")}, index=df.index)
         for col, label in names.items():
-            data[col] = pd.to_numeric(predictors[label], errors="coerce")
-        ok = data[["_kq_y", *names]].notna().all(axis=1)
-        if int(ok.sum()) < 20 * max(1, len(names)) // 2:
-            return self._bivariate_drivers(df, y, predictors)
-        sub = data[ok]
+            extra[col] = pd.to_numeric(predictors[label], errors="coerce")
+        answered = int(extra["_kq_y"].notna().sum())
+        complete = int(extra.notna().all(axis=1).sum())
+        model = DriverModel(
+            n=complete, dropped=answered - complete, method="hồi quy logistic theo thiết kế mẫu"
+        )
+        if complete < 10 * max(1, len(names)):
+            model.error = (
+                f"chỉ {complete} phiếu trả lời đủ các câu của mô hình, chưa đủ để ước lượng"
+            )
+            return model
         try:
-            design = Design(sub, lonely_psu="adjust", **_design_kw(sub))
+            kw = _design_kw(df)
+            data = pd.concat([df[list(dict.fromkeys(kw.values()))], extra], axis=1)
+            lonely = "adjust" if design_description(df)["lonely_strata"] else "fail"
+            design = Design(data, lonely_psu=lonely, deff="srswr", **kw)
             res = logistic(design, "_kq_y", list(names), level=self.level)
-        except STATS_FAILURES:
-            return self._bivariate_drivers(df, y, predictors)
+        except STATS_FAILURES as exc:
+            model.error = _reason(exc)
+            return model
         if not res.converged:
-            return self._bivariate_drivers(df, y, predictors)
-        return [
-            Driver(names[t.variable], float(t.odds_ratio), float(t.p_value), "OR")
+            model.error = "mô hình không hội tụ"
+            return model
+        model.n = int(res.n)
+        model.terms = [
+            Driver(
+                names[t.variable],
+                float(t.odds_ratio),
+                float(t.p_value),
+                "OR",
+                ci_low=float(t.or_ci_low),
+                ci_high=float(t.or_ci_high),
+            )
             for t in res.terms
             if t.variable in names
         ]
+        return model
 
-    def _bivariate_drivers(
-        self, df: pd.DataFrame, y: pd.Series, predictors: dict[str, pd.Series], min_n: int = 20
-    ) -> list[Driver]:
-        out: list[Driver] = []
-        yy = pd.to_numeric(y, errors="coerce")
-        for label, x in predictors.items():
-            xx = pd.to_numeric(x, errors="coerce")
-            ok = xx.notna() & yy.notna()
-            if int(ok.sum()) < min_n:
-                continue
-            yo = yy.where(ok)
-            p1 = self.proportions(df, yo, [1], domain=(xx == 1) & ok)[0].value
-            p0 = self.proportions(df, yo, [1], domain=(xx == 0) & ok)[0].value
-            if not (0 < p0 < 1 and 0 < p1 < 1):
-                continue
-            test = self.difference_test(df, yo, xx.where(ok))
-            if test.failed:
-                continue
-            out.append(
-                Driver(label, (p1 / (1 - p1)) / (p0 / (1 - p0)), test.p_value, "OR hai biến")
-            )
-        return out
+    def paired_test(self, df: pd.DataFrame, a: pd.Series, b: pd.Series) -> TestResult:
+        """Design-based test that two 0/1 items of the same respondents have equal shares
+        (the mean of a − b over those who answered both, with its design-based t test)."""
+        d = pd.to_numeric(a, errors="coerce") - pd.to_numeric(b, errors="coerce")
+        method = "kiểm định t theo thiết kế (hiệu hai tỷ lệ trên cùng người trả lời)"
+        try:
+            tab = estimators.mean(self.design(df), d.to_numpy(float), level=self.level)
+            e = tab.estimates[0]
+        except STATS_FAILURES as exc:
+            return _failed(exc, method)
+        if e.se is None or not e.se or not math.isfinite(e.se):
+            return TestResult(p_value=float("nan"), method=method, error="không có phương sai")
+        from scipy import stats as sps
+
+        t = float(e.value) / float(e.se)
+        dfree = float(e.df) if e.df else float("nan")
+        p = (
+            float(2 * sps.t.sf(abs(t), dfree))
+            if math.isfinite(dfree) and dfree > 0
+            else float("nan")
+        )
+        return TestResult(p_value=p, statistic=t, df=dfree, method=method)
 
     def projection(self, waves: list[tuple[str, pd.DataFrame, pd.Series]]) -> Estimate | None:
         """Next-wave projection of a 0/1 indicator from ≥ 3 waves (stats.waves.trend), or None."""
@@ -298,7 +413,9 @@ class StatsEstimator:
         try:
             for label, df, y in waves:
                 data = df.assign(_kq_ind=pd.to_numeric(y, errors="coerce"))
-                designs[label] = Design(data, lonely_psu="adjust", deff="srswr", **_design_kw(data))
+                kw = _design_kw(data)
+                lonely = "adjust" if design_description(data)["lonely_strata"] else "fail"
+                designs[label] = Design(data, lonely_psu=lonely, deff="srswr", **kw)
             tr = trend(designs, "_kq_ind", category=1.0, level=self.level)
         except STATS_FAILURES:
             return None

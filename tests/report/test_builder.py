@@ -14,10 +14,14 @@ def texts(built, kind=None):
     return [b.text for b in built.doc.blocks if kind is None or b.kind == kind]
 
 
-def test_it_has_sections_one_to_five_and_the_appendices(built):
-    heads = texts(built, "heading1")
-    assert [h.split(".")[0] for h in heads[:5]] == ["I", "II", "III", "IV", "V"]
-    assert heads[5].startswith("PHỤ LỤC 1") and heads[6].startswith("PHỤ LỤC 2")
+def test_it_has_the_summary_sections_one_to_five_the_closing_then_the_appendices(built):
+    kinds = [(b.kind, b.text) for b in built.doc.blocks if b.kind in ("heading1", "closing")]
+    heads = [t if k == "heading1" else "<ký>" for k, t in kinds]
+    assert heads[0] == "TÓM TẮT"
+    assert [h.split(".")[0] for h in heads[1:6]] == ["I", "II", "III", "IV", "V"]
+    assert heads[6] == "<ký>"
+    assert heads[7].startswith("PHỤ LỤC 1") and heads[8].startswith("PHỤ LỤC 2")
+    assert heads[-1].endswith("PHIẾU KHẢO SÁT")
 
 
 def test_section_one_discloses_method_and_precision(built):
@@ -27,7 +31,8 @@ def test_section_one_discloses_method_and_precision(built):
     for needle in (
         "Thời gian khảo sát: từ ngày 01/06/2026 đến ngày 15/06/2026",
         "deff",
-        "sai số tối đa",
+        "sai số lớn nhất",
+        "cụm cuối cùng",
         "gia quyền",
         "Cơ quan chủ trì",
     ):
@@ -71,10 +76,11 @@ def test_comparisons_use_the_test_result(built):
         p = re.search(r"p (?:=|<) ([\d,]+)", s)
         assert p
         value = vn.parse_num(p.group(1))
+        assert "kiểm định Rao–Scott" in s
         if "p <" in s or value < 0.05:
-            assert "khác biệt có ý nghĩa thống kê" in s and "không có khác biệt" not in s
+            assert "khác biệt có ý nghĩa thống kê" in s and "chưa đủ cơ sở" not in s
         else:
-            assert "không có khác biệt có ý nghĩa thống kê" in s
+            assert "chưa đủ cơ sở để kết luận có khác biệt" in s and "khác biệt có ý nghĩa" not in s
 
 
 def test_quotes_are_scrubbed(built):

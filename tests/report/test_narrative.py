@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khaosat.report import narrative, vn
-from khaosat.report.model import Comparison, Driver, Estimate, TestResult
+from khaosat.report.model import Comparison, Estimate, TestResult
 
 NUM = re.compile(r"\d[\d.]*(?:,\d+)?")
 
@@ -36,30 +36,6 @@ estimates = st.builds(
 )
 
 
-def test_the_share_sentence_reads_as_in_the_brief():
-    e = Estimate(value=0.785, ci_low=0.753, ci_high=0.817, n=1200)
-    assert (
-        narrative.share_sentence(e, "đánh giá hài lòng hoặc rất hài lòng")
-        == "Có 78,5% ý kiến đánh giá hài lòng hoặc rất hài lòng (sai số ±3,2%)."
-    )
-
-
-@settings(max_examples=200, deadline=None)
-@given(estimates)
-def test_share_sentence_numbers_come_from_the_estimate(e):
-    s = narrative.share_sentence(e, "đồng tình với chủ trương", with_n=True)
-    assert set(numbers(s)) <= allowed(e)
-    assert vn.fmt_pct(e.value) in s
-
-
-@settings(max_examples=200, deadline=None)
-@given(estimates)
-def test_quantified_sentence_uses_the_threshold_word(e):
-    s = narrative.quantified_sentence(e, "đồng tình với chủ trương")
-    assert set(numbers(s)) <= allowed(e)
-    assert s.lower().startswith(vn.quantifier(e.value))
-
-
 @settings(max_examples=200, deadline=None)
 @given(estimates, estimates, st.floats(0.0, 1.0))
 def test_a_difference_is_significant_only_when_p_is_below_alpha(a, b, p):
@@ -81,17 +57,6 @@ def test_without_a_test_it_says_it_cannot_conclude():
     comp = Comparison("hài lòng", "nơi ở", ["xã", "phường"], [e, e], None)
     s = narrative.comparison_sentence(comp)
     assert "chưa đủ dữ liệu" in s and "có ý nghĩa thống kê" not in s
-
-
-def test_drivers_name_only_significant_positive_associations():
-    ds = [
-        Driver("Thái độ của công chức", 2.5, 0.001),
-        Driver("Nơi chờ", 1.8, 0.2),
-        Driver("Phí", 0.7, 0.01),
-    ]
-    s = narrative.driver_sentence("sự hài lòng chung", ds)
-    assert "Thái độ của công chức" in s and "Nơi chờ" not in s and "Phí" not in s
-    assert "2,50" in s and "nhân quả" in s
 
 
 def test_wave_change_is_called_only_when_significant():

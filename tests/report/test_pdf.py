@@ -53,3 +53,31 @@ def test_the_pdf_text_is_vietnamese_with_page_numbers_from_page_two(pdf):
     second = doc[1].get_textpage().get_text_range().strip()
     assert second.splitlines()[0].strip() == "2"
     assert not first.strip().splitlines()[0].strip().isdigit()
+
+
+def test_no_syllable_is_broken_across_lines_in_any_table(built, pdf):
+    import pypdfium2
+
+    from khaosat.report.docx_writer import result_table_rows
+
+    words = set()
+    for b in built.doc.blocks:
+        rows = (
+            b.rows if b.kind == "rows" else result_table_rows(b.table) if b.kind == "table" else []
+        )
+        for row in rows or []:
+            for cell in row:
+                words.update(w for w in str(cell).split() if len(w) >= 2)
+    doc = pypdfium2.PdfDocument(str(pdf))
+    lines = []
+    for page in doc:
+        lines += [ln.strip() for ln in page.get_textpage().get_text_range().splitlines()]
+    broken = []
+    for a, b in zip(lines, lines[1:], strict=False):
+        if not a or not b:
+            continue
+        tail, head = a.split()[-1], b.split()[0]
+        joined = tail + head
+        if joined in words and tail not in words and head not in words:
+            broken.append(joined)
+    assert not broken, broken[:10]

@@ -22,7 +22,7 @@ def test_a_survey_file_overrides_only_its_keys(tmp_path):
     assert s["page"]["margin_left_mm"] == 35
     assert s["page"]["margin_right_mm"] == 15
     assert s["signature"]["name"] == "Nguyễn Văn A"
-    assert s["signature"]["title"] == "TRƯỞNG BAN"
+    assert s["signature"]["title"] == "PHÓ TRƯỞNG BAN"
 
 
 def test_a_broken_file_gives_a_vietnamese_message(tmp_path):

@@ -24,6 +24,7 @@ class Dataset:
     simulated: bool = False
     design_note: str = ""
     notes: list[str] = field(default_factory=list)
+    version: str = ""  # changes whenever a response is added, changed or its status moves
 
     @property
     def n(self) -> int:
@@ -35,8 +36,48 @@ def questionnaire_of(survey: Survey) -> Questionnaire | None:
     return Questionnaire.from_dict(qv.definition) if qv and qv.definition else None
 
 
+_DATASETS: dict = {}
+
+
+def data_version(survey: Survey, units=None) -> str:
+    """A key of the survey's current responses: count, last change, latest questionnaire."""
+    from django.db.models import Count, Max
+
+    qs = survey.responses.all()
+    if units is not None:
+        qs = qs.filter(unit__in=units)
+    agg = qs.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    qv = survey.questionnaires.order_by("-created_at", "-id").values_list("id", flat=True).first()
+    plan = ""
+    if hasattr(survey, "sampling_runs"):
+        run = survey.sampling_runs.filter(applied=True).values_list("id", flat=True).first()
+        plan = str(run or "")
+    return f"{agg['n']}:{agg['top']}:{agg['last'].isoformat() if agg['last'] else ''}:{qv}:{plan}"
+
+
 def survey_dataset(survey: Survey, *, units=None, include_simulated: bool | None = None) -> Dataset:
-    """Valid (not rejected) responses of the survey with design columns."""
+    """Valid (not rejected) responses of the survey with design columns (cached per version)."""
+    version = data_version(survey, units)
+    key = (
+        survey.pk,
+        version,
+        None if units is None else tuple(sorted(str(getattr(u, "pk", u)) for u in units)),
+        include_simulated,
+    )
+    hit = _DATASETS.get(key)
+    if hit is not None:
+        return hit
+    ds = _survey_dataset(survey, units=units, include_simulated=include_simulated)
+    ds.version = version
+    if len(_DATASETS) > 8:
+        _DATASETS.clear()
+    _DATASETS[key] = ds
+    return ds
+
+
+def _survey_dataset(
+    survey: Survey, *, units=None, include_simulated: bool | None = None
+) -> Dataset:
     q = questionnaire_of(survey)
     if q is None:
         raise LookupError("Khảo sát chưa có bảng hỏi.")
@@ -78,7 +119,7 @@ def design_columns(survey: Survey, rows: list[Response], unit_codes: list[str]):
         from khaosat.sampling import design_columns as plan_columns
 
         cols = plan_columns(plan, unit_codes, [r.serial or str(r.instance_id) for r in rows])
-        return cols, "Trọng số từ kế hoạch chọn mẫu (xác suất chọn đơn vị và số phiếu thu về)."
+        return cols, ""
     units = {u.code: u for u in survey.units.all()}
     frame = pd.DataFrame(
         {
@@ -89,7 +130,4 @@ def design_columns(survey: Survey, rows: list[Response], unit_codes: list[str]):
             "fpc": [math.inf] * len(unit_codes),
         }
     )
-    return frame, (
-        "Chưa có kế hoạch chọn mẫu: mỗi đơn vị là một cụm, trọng số bằng nhau "
-        "(hoặc trọng số cơ sở đã ghi cho đơn vị)."
-    )
+    return frame, ""

@@ -37,13 +37,27 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
         if hasattr(survey, "sampling_runs")
         else None
     )
-    sampling = ""
+    selection, seed, weight_rule = "", "", ""
     if plan_run is not None:
+        from khaosat.report.demo import selection_sentence
+
         p = plan_run.plan
-        sampling = (
-            f"Chọn mẫu phân tầng ({p.get('method_note') or p.get('method')}), hạt giống "
-            f"ngẫu nhiên {p.get('seed')}; các đảng ủy trực thuộc Tỉnh ủy được chọn chắc chắn."
+        units_p = p.get("units") or []
+        selection = selection_sentence(
+            str(p.get("method", "")),
+            len(p.get("strata") or []),
+            len(units_p),
+            sum(1 for u in units_p if u.get("certainty")),
         )
+        seed = str(p.get("seed", ""))
+        weight_rule = str(p.get("weight_rule", ""))
+    sources = sorted(
+        set(
+            survey.responses.exclude(status=Response.Status.REJECTED).values_list(
+                "source", flat=True
+            )
+        )
+    )
     return SurveyInfo(
         subject="Kết quả " + survey.title[0].lower() + survey.title[1:],
         report_date=report_date or timezone.localdate(),
@@ -51,7 +65,10 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
         sponsor=survey.commissioner or SurveyInfo.sponsor,
         field_start=field.start if field else None,
         field_end=field.due if field else None,
-        sampling=sampling,
+        selection=selection,
+        seed=seed,
+        weight_rule=weight_rule,
+        sources=sources,
         weighting=design_note,
         units=units,
         unit_names={u.code: u.name for u in survey.units.all()},
@@ -65,10 +82,15 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
 
 def report_settings(survey: Survey) -> dict:
     """The survey's report.toml (when shipped) with its small-cell threshold from the database."""
-    from khaosat.report.settings import load_settings
+    from khaosat.report.builder import survey_info_from_files
+    from khaosat.report.settings import load_settings, merge_settings
 
     path = Path("surveys") / survey.code / "report.toml"
     cfg = load_settings(path if path.exists() else None)
+    toml = Path("surveys") / survey.code / "survey.toml"
+    if toml.exists():
+        # The survey's own [report] facts: issuer, signature, recipients, risks.
+        cfg = merge_settings(cfg, survey_info_from_files(toml)[1])
     cfg["privacy"]["min_cell"] = survey.small_cell
     return cfg
 

@@ -44,6 +44,36 @@ def _levels(infos, name):
     return None
 
 
+_DASHBOARDS: dict = {}
+_ESTIMATORS: dict = {}
+
+
+def cached_dashboard(survey, ds, **kw):
+    """dashboard_data for this data version and these parameters, computed once per process.
+
+    The key is the data set's version (responses' count and last change, see survey_dataset),
+    so a new or edited response gives a new key; the estimator (and its one stats Design of the
+    data frame) is kept per version too, so a new breakdown reuses the design."""
+    from khaosat.report.backend import get_estimator
+
+    cfg = report_settings(survey)
+    version = (survey.pk, ds.version, json.dumps(cfg.get("privacy"), sort_keys=True))
+    key = (*version, json.dumps(kw, sort_keys=True, default=str))
+    hit = _DASHBOARDS.get(key)
+    if hit is not None:
+        return hit
+    est = _ESTIMATORS.get(version)
+    if est is None:
+        if len(_ESTIMATORS) > 8:
+            _ESTIMATORS.clear()
+        est = _ESTIMATORS[version] = get_estimator(float(cfg["stats"].get("confidence", 0.95)))
+    data = dashboard_data(ds.questionnaire, ds.data, settings=cfg, estimator=est, **kw)
+    if len(_DASHBOARDS) > 64:
+        _DASHBOARDS.clear()
+    _DASHBOARDS[key] = data
+    return data
+
+
 @requires("results.view")
 def dashboard(request, code):
     survey = get_survey(request.user, code)
@@ -75,7 +105,11 @@ def dashboard(request, code):
             names = {u.code: u.name for u in survey.units.all()} if by == "unit" else {}
             by_levels = [(v, names.get(v, str(v))) for v in values]
         if only:
-            by_levels = [lv for lv in by_levels if str(lv[0]) == only] or by_levels
+            # «Chỉ nhóm»: the group alone — its base, header and margins (a domain estimate).
+            chosen = [lv for lv in by_levels if str(lv[0]) == only]
+            if not chosen:
+                raise Http404()
+            by_levels = chosen
     variables = None
     crosstab = False
     if row and col and not is_unit_scoped(request.user):
@@ -87,13 +121,13 @@ def dashboard(request, code):
         else:
             variables, by, by_levels, crosstab = [row], col, _levels(infos, col), True
     try:
-        data = dashboard_data(
-            ds.questionnaire,
-            ds.data,
-            settings=report_settings(survey),
+        data = cached_dashboard(
+            survey,
+            ds,
             by=by,
             by_levels=by_levels,
             variables=variables,
+            include_total=not (only and by_levels and len(by_levels) == 1),
         )
     except ReportError as exc:
         return render(request, "results/dashboard.html", {"survey": survey, "error": exc.message})
