@@ -30,8 +30,8 @@ def _share(total: int, quotas: list[int]) -> list[int]:
 
 
 def simulated_survey_data(
-    survey_dir: str | Path, n: int = 1000, seed: int = 1
-) -> tuple[Any, pd.DataFrame]:
+    survey_dir: str | Path, n: int = 1000, seed: int = 1, with_plan: bool = False
+) -> tuple[Any, pd.DataFrame] | tuple[Any, pd.DataFrame, dict[str, Any]]:
     """(questionnaire, flat data with design columns) for the survey folder, answers simulated.
 
     Units are drawn by the sampling area (seed `seed`); the n forms are spread over the selected
@@ -72,14 +72,15 @@ def simulated_survey_data(
     df["serial"] = serials
     for col in ("unit", "stratum", "psu", "weight", "fpc"):
         df[col] = cols[col].to_numpy()
-    df.attrs["plan"] = {
+    facts = {
         "seed": plan.seed,
         "method": plan.method,
         "strata": len(plan.strata),
         "weight_rule": plan.weight_rule,
         "units": [(u.code, u.name, u.quota, u.certainty) for u in plan.units],
     }
-    return q, df
+    # (Kept out of df.attrs: pandas deep-copies attrs on every operation.)
+    return (q, df, facts) if with_plan else (q, df)
 
 
 def selection_sentence(method: str, strata: int, n_units: int, certainty: int) -> str:
@@ -108,7 +109,7 @@ def demo_report(
     from khaosat.report.settings import load_settings, merge_settings
 
     folder = Path(survey_dir)
-    q, df = simulated_survey_data(folder, n, seed)
+    q, df, plan = simulated_survey_data(folder, n, seed, with_plan=True)
     cfg = load_settings(settings)
     if (folder / "survey.toml").exists():
         info, overrides = survey_info_from_files(folder / "survey.toml")
@@ -117,7 +118,6 @@ def demo_report(
         info = SurveyInfo()
     from khaosat.report.survey import UnitCount
 
-    plan = df.attrs.get("plan") or {}
     counts = df["unit"].astype(str).value_counts()
     if plan:
         # The plan's units with their quotas; the simulated forms all came back valid.

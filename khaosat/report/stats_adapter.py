@@ -247,6 +247,51 @@ class StatsEstimator:
                 out.append(self._convert(est, count, "proportion"))
         return out
 
+    def proportions_by(
+        self, df: pd.DataFrame, y: pd.Series, codes: list[Any], group: pd.Series, levels: list[Any]
+    ) -> list[list[Estimate]]:
+        """`proportions` in each level of group at once (one stats call; the same domain
+        estimates as one call per level): [[estimate per code] per level]."""
+        raw = _values(y)
+        g = _values(group)
+        answered = np.array([v is not None for v in raw], dtype=bool)
+        inside = answered & np.array([v is not None for v in g], dtype=bool)
+        out: list[list[Estimate]] = []
+        try:
+            tab = estimators.proportions(self.design(df), raw, by=g, level=self.level)
+            found = {(e.domain, e.category): e for e in tab.estimates}
+        except STATS_FAILURES:
+            found = None
+        pairs = pd.DataFrame({"g": g[inside], "y": raw[inside]})
+        cell_counts = pairs.value_counts().to_dict() if len(pairs) else {}
+        bases = pairs["g"].value_counts().to_dict() if len(pairs) else {}
+        for lv in levels:
+            base = int(bases.get(lv, 0))
+            counts = {c: k for (gv, c), k in cell_counts.items() if gv == lv}
+            if base == 0:
+                out.append([Estimate(value=float("nan"), n=0, count=0) for _ in codes])
+                continue
+            if found is None:
+                out.append(
+                    [
+                        Estimate(value=float("nan"), n=base, count=int(counts.get(c, 0)))
+                        for c in codes
+                    ]
+                )
+                continue
+            row = []
+            for code in codes:
+                est = found.get((lv, code))
+                count = int(counts.get(code, 0))
+                if est is None:
+                    row.append(
+                        Estimate(value=0.0, se=0.0, ci_low=0.0, ci_high=0.0, n=base, count=0)
+                    )
+                else:
+                    row.append(self._convert(est, count, "proportion"))
+            out.append(row)
+        return out
+
     def mean(self, df: pd.DataFrame, y: pd.Series, domain: pd.Series | None = None) -> Estimate:
         """Mean of a numeric variable among answered rows (in the domain)."""
         x = pd.to_numeric(y, errors="coerce").to_numpy(float)

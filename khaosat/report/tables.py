@@ -129,22 +129,48 @@ def frequency_table(
             col = f"{info.name}_{code}"
             if col in df:
                 answered |= df[col].notna()
-        for j, (_, dom) in enumerate(columns):
+        for _, dom in columns:
             d = answered if dom is None else answered & dom.fillna(False)
             bases.append(int(d.sum()))
-            for i, code in enumerate(info.codes):
-                col = f"{info.name}_{code}"
-                if col not in df:
+        fast = by is not None and hasattr(estimator, "proportions_by")
+        levels = [lv for lv, _ in by_levels or []]
+        for i, code in enumerate(info.codes):
+            col = f"{info.name}_{code}"
+            if col not in df:
+                continue
+            y = pd.to_numeric(df[col], errors="coerce")
+            start = 0
+            if fast:
+                # Every group at once (the same domain estimates, one stats call).
+                start = 1 if columns[0][1] is None else 0
+                grp = df[by].where(answered & df[by].isin(levels))
+                per = estimator.proportions_by(df, y, [1], grp, levels)
+                for k, ests in enumerate(per):
+                    cells[i][start + k] = _with_label(ests[0], info.labels[i])
+            for j, (_, dom) in enumerate(columns):
+                if fast and dom is not None:
                     continue
-                y = pd.to_numeric(df[col], errors="coerce")
+                d = answered if dom is None else answered & dom.fillna(False)
                 est = estimator.proportions(df, y, [1], domain=d)[0]
                 cells[i][j] = _with_label(est, info.labels[i])
     else:
         y = df[info.name] if info.name in df else pd.Series(pd.NA, index=df.index)
         y = _as_codes(y)
+        fast = by is not None and hasattr(estimator, "proportions_by")
+        if fast:
+            levels = [lv for lv, _ in by_levels or []]
+            start = 1 if columns[0][1] is None else 0
+            per = estimator.proportions_by(
+                df, y, info.codes, df[by].where(df[by].isin(levels)), levels
+            )
+            for k, ests in enumerate(per):
+                for i, est in enumerate(ests):
+                    cells[i][start + k] = _with_label(est, info.labels[i])
         for j, (_, dom) in enumerate(columns):
             d = y.notna() if dom is None else y.notna() & dom.fillna(False)
             bases.append(int(d.sum()))
+            if fast and dom is not None:
+                continue
             ests = estimator.proportions(df, y, info.codes, domain=None if dom is None else dom)
             for i, est in enumerate(ests):
                 cells[i][j] = _with_label(est, info.labels[i])

@@ -196,10 +196,10 @@ def test_the_demo_design_gives_deff_at_least_one_and_weights_from_frame_sizes(tm
     from khaosat.sampling import design_columns, load_survey_inputs, select
     from khaosat.sampling.weights import apply_base_weights
 
-    q, df = simulated_survey_data("surveys/hung-yen-2026", n=1000, seed=1)  # the demo's data
+    q, df, plan = simulated_survey_data("surveys/hung-yen-2026", n=1000, seed=1, with_plan=True)
     from khaosat.report.survey import SurveyInfo
 
-    info = SurveyInfo(weight_rule=df.attrs["plan"]["weight_rule"])
+    info = SurveyInfo(weight_rule=plan["weight_rule"])
     built = build_report(q, df, survey=info, settings=NO_CHARTS)
     assert built.context.design_info["median_deff"] >= 1
     # The stage-1 fpc alone (the old design) understates every margin.
@@ -245,3 +245,27 @@ def test_dta_with_certainty_units_writes_an_infinite_fpc_as_missing(tmp_path):
     path = built.write(tmp_path, formats=("dta",))["dta"]
     back, _ = pyreadstat.read_dta(str(path))
     assert len(back) == len(df) and back["fpc"].isna().sum() == np.isinf(df["fpc"]).sum()
+
+
+def test_a_breakdown_in_one_stats_call_equals_one_call_per_group():
+    from khaosat.report.stats_adapter import StatsEstimator
+    from khaosat.report.tables import describe_questionnaire, frequency_table
+
+    q, df = make_questionnaire(), make_data(n=300, seed=8)
+    infos = {i.name: i for i in describe_questionnaire(q)}
+    levels = [(1, "Cán bộ, đảng viên"), (2, "Nhân dân")]
+    est = StatsEstimator()
+
+    class PerGroup:  # the same estimator without the one-call breakdown
+        proportions = est.proportions
+        crosstab_test = est.crosstab_test
+
+    for name in ("b3", "b2"):
+        fast = frequency_table(infos[name], df, est, by="nhom", by_levels=levels)
+        slow = frequency_table(infos[name], df, PerGroup(), by="nhom", by_levels=levels)
+        assert fast.bases == slow.bases
+        for ra, rb in zip(fast.cells, slow.cells, strict=True):
+            for a, b in zip(ra, rb, strict=True):
+                assert (a.n, a.count) == (b.n, b.count)
+                assert a.value == pytest.approx(b.value, nan_ok=True)
+                assert a.moe == pytest.approx(b.moe, nan_ok=True)
