@@ -89,3 +89,45 @@ def test_the_surveys_small_cell_threshold_applies(login, results_data, users):
     item = next(i for i in page.context["data"]["items"] if i["variable"] == "a1")
     # the unit has 20 respondents: below 25, none of its cells may show
     assert all(r[-1] in ("–", "") for r in item["rows"][1:]), item["rows"]
+
+
+def test_only_one_group_really_filters_base_header_and_margins(login, results_data, users):
+    from khaosat.web.results.dataset import survey_dataset
+
+    url = reverse("results_dashboard", args=[results_data.code])
+    page = login(users["manager"]).get(url, {"by": "a6", "only": "1"})
+    assert page.status_code == 200
+    ds = survey_dataset(results_data)
+    in_group = ds.data["a6"] == 1
+    a1 = next(i for i in page.context["data"]["items"] if i["variable"] == "a1")
+    header = a1["rows"][0]
+    assert "Chung" not in " ".join(header) and len(header) >= 2
+    assert a1["n"] == int((in_group & ds.data["a1"].notna()).sum()) < len(ds.data)
+    everyone = login(users["manager"]).get(url)
+    whole = next(i for i in everyone.context["data"]["items"] if i["variable"] == "a1")
+    assert a1["rows"] != whole["rows"]
+    assert login(users["manager"]).get(url, {"by": "a6", "only": "7"}).status_code == 404
+
+
+def test_results_are_computed_once_per_data_version(login, results_data, users, monkeypatch):
+    from khaosat.web.core.models import Response
+    from khaosat.web.results import views
+
+    calls = []
+    real = views.dashboard_data
+
+    def counting(*a, **kw):
+        calls.append(kw.get("by"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(views, "dashboard_data", counting)
+    client = login(users["manager"])
+    url = reverse("results_dashboard", args=[results_data.code])
+    first = client.get(url, {"by": "unit"})
+    second = client.get(url, {"by": "unit"})
+    assert len(calls) == 1 and first.context["data"] == second.context["data"]
+    r = results_data.responses.exclude(status=Response.Status.REJECTED).first()
+    r.status = Response.Status.REJECTED
+    r.save()
+    client.get(url, {"by": "unit"})
+    assert len(calls) == 2  # a changed response is a new data version

@@ -57,7 +57,14 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
                 "source", flat=True
             )
         )
+        - {"simulated"}
     )
+    toml = Path("surveys") / survey.code / "survey.toml"
+    if not sources and toml.exists():
+        # Simulated forms stand in for the survey's planned sources (survey.toml [report]).
+        from khaosat.report.builder import survey_info_from_files
+
+        sources = survey_info_from_files(toml)[0].sources
     return SurveyInfo(
         subject="Kết quả " + survey.title[0].lower() + survey.title[1:],
         report_date=report_date or timezone.localdate(),
