@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from khaosat.report.errors import ReportError
 
@@ -129,6 +130,12 @@ def build_file(
     for fmt, path in paths.items():
         table.add_row(fmt, str(path))
     Console().print(table)
+    if built.log:
+        # What the build assumed (missing design columns, no frame sizes, deff < 1, …).
+        warn = Console(stderr=True)
+        warn.print("[yellow]Giả định và cảnh báo khi lập báo cáo:[/yellow]")
+        for line in built.log:
+            warn.print(f"- {escape(line)}")
 
 
 @app.command("settings")

@@ -269,3 +269,15 @@ def test_a_breakdown_in_one_stats_call_equals_one_call_per_group():
                 assert (a.n, a.count) == (b.n, b.count)
                 assert a.value == pytest.approx(b.value, nan_ok=True)
                 assert a.moe == pytest.approx(b.moe, nan_ok=True)
+
+
+def test_calibration_rakes_the_weights_to_the_province_margins():
+    df = make_data(n=300, seed=11)
+    cfg = {**NO_CHARTS, "calibration": {"margins": {"a1": {"1": 600.0, "2": 400.0}}}}
+    built = build_report(make_questionnaire(), df, settings=cfg)
+    a1 = built.tables["a1"][0]
+    by_code = dict(zip(a1.row_codes, a1.column(0), strict=True))
+    assert by_code[1].value == pytest.approx(0.6, abs=1e-6)
+    assert by_code[2].value == pytest.approx(0.4, abs=1e-6)
+    text = " ".join(b.text for b in built.doc.blocks if b.kind == "paragraph")
+    assert "cân chỉnh" in text

@@ -150,3 +150,35 @@ def test_there_is_one_demo_command_and_its_files_only_mode_writes_under_the_data
     assert (tmp_path / "data" / "demo" / "bao-cao.docx").exists()
     assert "MÔ PHỎNG" in result.output
     assert not (tmp_path / "data" / "demo" / "khaosat.sqlite3").exists()  # no database
+
+
+def test_build_file_on_data_without_design_columns_says_what_it_assumed(tmp_path):
+    write_xlsx(make_questionnaire(), tmp_path / "anket.xlsx")
+    df = make_data(n=200, seed=6).drop(
+        columns=["unit", "psu", "stratum", "weight", "fpc"], errors="ignore"
+    )
+    df = df[[c for c in df.columns if c != "serial"]]
+    df.to_csv(tmp_path / "data.csv", index=False, encoding="utf-8-sig")
+    (tmp_path / "report.toml").write_text("[chart]\nenabled = false\n", "utf-8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "build-file",
+            str(tmp_path / "anket.xlsx"),
+            str(tmp_path / "data.csv"),
+            "-o",
+            str(tmp_path / "out"),
+            "-f",
+            "docx",
+            "--settings",
+            str(tmp_path / "report.toml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "không có cột trọng số" in said and "ngẫu nhiên đơn giản" in said
+    text = "\n".join(
+        p.text for p in docx.Document(str(tmp_path / "out" / "bao-cao.docx")).paragraphs
+    )
+    assert "0 đơn vị" not in text and "không gia quyền" in text.lower()
