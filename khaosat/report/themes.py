@@ -88,9 +88,7 @@ def theme_blocks(
             )
         )
         lead = [f"“{book.label(c).lower()}” ({narrative.pct(e)})" for c, e in rows[:3]]
-        blocks.append(
-            Block(kind="paragraph", text="Nêu nhiều nhất là: " + "; ".join(lead) + ".")
-        )
+        blocks.append(Block(kind="paragraph", text="Nêu nhiều nhất là: " + "; ".join(lead) + "."))
         texts_col = df[variable] if variable in df.columns else None
         if texts_col is not None and quotes_per_theme > 0:
             groups = df["unit"].astype(str) if "unit" in df.columns else None
@@ -100,7 +98,9 @@ def theme_blocks(
                 mask = mask.fillna(False).astype(bool)
                 texts = texts_col[mask].astype(str).tolist()
                 g = groups[mask].tolist() if groups is not None else None
-                chosen = choose_quotes(texts, groups=g, k=quotes_per_theme, min_group=ctx.min_cell // 2 or 1)
+                chosen = choose_quotes(
+                    texts, groups=g, k=quotes_per_theme, min_group=ctx.min_cell // 2 or 1
+                )
                 items += [f"{book.label(code)}: “{q}”" for q in chosen]
             if items:
                 blocks.append(
