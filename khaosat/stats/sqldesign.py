@@ -453,3 +453,37 @@ def write_table(conn: Any, table: str, df: pd.DataFrame, dialect: str | None = N
             cur.executemany(f"INSERT INTO {_q(table)} VALUES ({marks})", list(rows))
     conn.commit() if dialect != "duckdb" else None
     cur.close()
+
+
+# Above this many rows a survey's estimates are better computed where the data live.
+SQL_THRESHOLD = 2_000_000
+
+
+def design_for(
+    n_rows: int,
+    *,
+    frame: Any = None,
+    source: Any = None,
+    table: str | None = None,
+    threshold: int = SQL_THRESHOLD,
+    **design: Any,
+) -> Design | SqlDesign:
+    """The design to estimate with: a SqlDesign over `source`/`table` when the data have more
+    than `threshold` rows and a database is given, else the in-memory Design of `frame()` (a
+    data frame, or a callable that builds it, so that a large table is never loaded).
+
+    The hook for the web app's results: pass the row count, the PostgreSQL connection and the
+    flat answers table, and a function that reads the answers into a data frame; the same verbs
+    (mean, proportions, crosstab, …) then work on either design.
+    """
+    if source is not None and table and n_rows > threshold:
+        keep = {
+            k: v for k, v in design.items() if k in ("strata", "psu", "weight", "fpc", "lonely_psu")
+        }
+        extra = sorted(k for k, v in design.items() if k not in keep and v is not None)
+        if not extra:
+            return SqlDesign(source, table, **keep)
+    if frame is None:
+        raise StatsError("Không có dữ liệu để ước lượng.")
+    df = frame() if callable(frame) else frame
+    return Design(df, **design)

@@ -152,3 +152,27 @@ def test_sql_design_errors_are_clear(backend, sim, tmp_path):
         SqlDesign(tmp_path / "x.parquet")
     with pytest.raises(StatsError, match="Tên bảng"):
         SqlDesign(sqlite3.connect(":memory:"), "t; drop table x", psu="unit")
+
+
+def test_design_for_switches_to_the_database_above_the_threshold(sim, tmp_path):
+    from khaosat.stats.sqldesign import design_for
+
+    conn = sqlite3.connect(tmp_path / "h.sqlite")
+    write_table(conn, "answers", sim)
+    kw = dict(strata="stratum", psu="unit", weight="weight")
+    loaded = []
+
+    def frame():
+        loaded.append(1)
+        return sim
+
+    small = design_for(len(sim), frame=frame, source=conn, table="answers", threshold=5000, **kw)
+    big = design_for(len(sim), frame=frame, source=conn, table="answers", threshold=500, **kw)
+    assert isinstance(small, Design) and loaded == [1]
+    assert isinstance(big, SqlDesign) and loaded == [1]  # the big one never read the rows
+    same(est.mean(big, "diem", by="nhom"), est.mean(small, "diem", by="nhom"))
+    # a design the database cannot do (certainty units) stays in memory
+    d = design_for(
+        len(sim), frame=frame, source=conn, table="answers", threshold=500, certainty="cert", **kw
+    )
+    assert isinstance(d, Design)
