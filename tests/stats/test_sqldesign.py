@@ -28,7 +28,8 @@ def _pg_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
-@pytest.fixture(params=["sqlite", "duckdb", "postgres"])
+# the PostgreSQL leg of CI (DATABASE_URL set) runs the db_backend tests: the postgres case too
+@pytest.fixture(params=["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.db_backend)])
 def backend(request, tmp_path):
     """(make(df, **design) -> SqlDesign) on one database; tables are dropped afterwards."""
     kind = request.param
