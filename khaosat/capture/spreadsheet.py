@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,7 +245,9 @@ def _read_csv(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     return [(i, [_cell(v) for v in row]) for i, row in enumerate(reader, start=1)]
 
 
-def check_upload(data: bytes, filename: str, rules: FormRules, unit_code: str) -> ImportCheck:
+def check_upload(
+    data: bytes, filename: str, rules: FormRules, unit_code: str, also: Iterable[str] = ()
+) -> ImportCheck:
     """Read and validate an upload for one unit: every problem by row and column."""
     table = read_table(data, filename)
     if not table or not any(v is not None for v in table[0][1]):
@@ -314,7 +317,7 @@ def check_upload(data: bytes, filename: str, rules: FormRules, unit_code: str) -
             )
         else:
             try:
-                S.check_unit(serial, {unit_code})
+                S.check_unit(serial, {unit_code, *also})
             except SerialError as exc:
                 problems.append(CellProblem(rownum, "A", "serial", exc.message))
             if serial in seen:

@@ -48,6 +48,24 @@ _COLUMN_ALIASES = {
     "cán bộ": "cadres",
     "số cán bộ": "cadres",
 }
+# How the frame's columns are named for people (pages, plan notes).
+COLUMN_LABELS = {
+    "code": "Mã",
+    "name": "Tên đơn vị",
+    "type": "Loại",
+    "former_province": "Tỉnh cũ",
+    "population": "dân số",
+    "households": "số hộ",
+    "voters": "số cử tri",
+    "cadres": "số cán bộ",
+}
+
+
+def column_label(column: str) -> str:
+    """A frame column as people read it ("population" -> "dân số"); unknown names unchanged."""
+    return COLUMN_LABELS.get(column, column)
+
+
 HUNG_YEN_PROVINCE_CODE = 33
 # GSO codes of the new Hưng Yên: old Hưng Yên up to 12427, old Thái Bình from 12452.
 _HUNG_YEN_LAST_OLD_CODE = 12427

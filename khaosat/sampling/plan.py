@@ -18,13 +18,32 @@ import numpy as np
 from khaosat.sampling.allocation import allocate
 from khaosat.sampling.design import CertaintyUnit, Design
 from khaosat.sampling.errors import DesignError, FrameError, SamplingError
-from khaosat.sampling.frame import UNIT_TYPES, Frame
+from khaosat.sampling.frame import UNIT_TYPES, Frame, column_label
 from khaosat.sampling.systematic import equal_probabilities, pps_probabilities, systematic_select
 from khaosat.sampling.weights import apply_base_weights
 
 BIT_GENERATOR = "PCG64"
 PLAN_FORMAT = 1
 WHOLE_FRAME = "Toàn bộ khung mẫu"
+METHOD_LABELS = {
+    "pps": "xác suất tỷ lệ với quy mô (PPS hệ thống)",
+    "srs": "xác suất bằng nhau (hệ thống)",
+    "auto": "theo thiết kế",
+}
+WEIGHT_RULE_LABELS = {
+    "size": "theo quy mô của đơn vị",
+    "relative": "tương đối (bằng nhau trong tầng, vì chưa có quy mô mọi đơn vị)",
+}
+
+
+def method_label(method: str) -> str:
+    """A selection method as people read it ("srs" -> "xác suất bằng nhau (hệ thống)")."""
+    return METHOD_LABELS.get(method, method)
+
+
+def weight_rule_label(rule: str) -> str:
+    """A base-weight rule as people read it."""
+    return WEIGHT_RULE_LABELS.get(rule, rule)
 
 
 @dataclass
@@ -152,17 +171,17 @@ def resolve_method(frame: Frame, design: Design) -> tuple[str, str]:
     if size and size in frame.columns and frame.has_sizes(size):
         zero = sum(1 for r in frame.rows if r[size] == 0)
         if design.method == "pps":
-            note = f"Chọn hệ thống xác suất tỷ lệ với quy mô (PPS) theo cột '{size}'."
+            note = f"Chọn hệ thống xác suất tỷ lệ với quy mô (PPS) theo {column_label(size)}."
             if zero:
                 note += f" {zero} đơn vị có quy mô 0 nên không thể được chọn."
             return "pps", note
         if not zero:
             return "pps", (
-                f"Chọn hệ thống xác suất tỷ lệ với quy mô (PPS) theo cột '{size}' "
+                f"Chọn hệ thống xác suất tỷ lệ với quy mô (PPS) theo {column_label(size)} "
                 f"vì khung mẫu có quy mô cho cả {len(frame)} đơn vị."
             )
         return "srs", (
-            f"Chọn hệ thống xác suất bằng nhau vì {zero} đơn vị có quy mô '{size}' bằng 0."
+            f"Chọn hệ thống xác suất bằng nhau vì {zero} đơn vị có {column_label(size)} bằng 0."
         )
     missing = [i for i, r in enumerate(frame.rows) if r.get(size) is None] if size else []
     if design.method == "pps":
@@ -184,9 +203,9 @@ def resolve_method(frame: Frame, design: Design) -> tuple[str, str]:
     if not size:
         return "srs", "Chọn hệ thống xác suất bằng nhau (thiết kế không dùng quy mô)."
     if size not in frame.columns:
-        reason = f"khung mẫu không có cột quy mô '{size}'"
+        reason = f"khung mẫu chưa có cột {column_label(size)}"
     else:
-        reason = f"khung mẫu chưa có quy mô '{size}' cho {len(missing)}/{len(frame)} đơn vị"
+        reason = f"khung mẫu chưa có {column_label(size)} cho {len(missing)}/{len(frame)} đơn vị"
     return "srs", f"Chọn hệ thống xác suất bằng nhau vì {reason}; nhập quy mô để chọn PPS."
 
 

@@ -67,7 +67,7 @@ def test_hung_yen_plan_20_units_as_allocated_plus_t01_t02_1000_forms(hy_frame, h
     assert all(0 < u.pi <= 1 and u.base_weight and u.base_weight > 0 for u in plan.units)
     assert [u.selection_order for u in plan.units] == list(range(1, 23))
     # No population in the frame: equal probability, and the plan says so.
-    assert plan.method == "srs" and "population" in plan.method_note
+    assert plan.method == "srs" and "dân số" in plan.method_note
     for u in sampled:
         s = next(s for s in plan.strata if s.label == u.stratum)
         assert u.pi == pytest.approx(s.n / s.units)

@@ -7,9 +7,13 @@ from khaosat.web.sampling.models import SamplingRun
 
 
 def select(client, survey, seed, method=""):
-    return client.post(
-        reverse("sampling_select", args=[survey.code]), {"seed": seed, "method": method}
-    )
+    """Choose, and confirm when the page asks (accounts of placeholders move)."""
+    url = reverse("sampling_select", args=[survey.code])
+    r = client.post(url, {"seed": seed, "method": method})
+    if r.status_code == 200 and "sel" in r.context:
+        confirm = r.context["sel"].signature
+        r = client.post(url, {"seed": seed, "method": method, "confirm": confirm})
+    return r
 
 
 def test_survey_ships_its_frame_of_104_units(login, survey, users):
@@ -75,12 +79,14 @@ def test_plan_locks_when_fieldwork_starts(login, survey, users):
     assert SamplingRun.objects.count() == 1
 
 
-def test_plan_locks_when_forms_exist(login, survey, users, response_factory):
+def test_forms_at_certainty_units_do_not_lock_the_first_selection(
+    login, survey, users, response_factory
+):
     c = login(users["manager"])
     response_factory(survey.units.get(code="T01"), "T01-0001")
     select(c, survey, 5)
-    assert not SamplingRun.objects.exists()
-    assert Response.objects.count() == 1
+    assert SamplingRun.objects.count() == 1
+    assert Response.objects.get().unit.code == "T01"
 
 
 def test_bad_sizes_file_names_the_row(login, survey, users):

@@ -30,7 +30,14 @@ from khaosat.capture.double_entry import compare, same
 from khaosat.capture.errors import SerialError
 from khaosat.capture.rules import FormRules, Problem
 from khaosat.questionnaire.model import Questionnaire
-from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Response, Survey, Unit
+from khaosat.web.core.models import (
+    AuditEvent,
+    QuestionnaireVersion,
+    Response,
+    Survey,
+    Unit,
+    unit_by_code,
+)
 from khaosat.web.core.scope import is_unit_scoped
 
 _RULES: dict[tuple[int, str], FormRules] = {}
@@ -146,13 +153,13 @@ def resolve_unit(
         except SerialError as exc:
             raise DoorError(exc.message) from exc
         serial = S.normalise(serial)
-        if unit is not None and unit.code != code:
+        if unit is not None and code not in unit.all_codes():
             raise OutOfScope(
                 f"Số phiếu {serial} thuộc đơn vị {code}, không phải đơn vị {unit.code} ({unit.name}). "
                 "Kiểm tra lại số in trên phiếu."
             )
         if unit is None:
-            unit = Unit.objects.filter(survey=survey, code=code).order_by().first()
+            unit = unit_by_code(survey, code)
             if unit is None:
                 raise OutOfScope(
                     f"Số phiếu {serial}: không có đơn vị mã {code} trong khảo sát này. "

@@ -120,6 +120,21 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def all_codes(self) -> set[str]:
+        """The unit's code and the codes of placeholders it replaced (printed on their forms)."""
+        return {self.code, *(self.attributes or {}).get("former_codes", [])}
+
+
+def unit_by_code(survey, code: str) -> Unit | None:
+    """The survey's unit with `code`, or the unit that replaced a placeholder of that code."""
+    unit = Unit.objects.filter(survey=survey, code=code).order_by().first()
+    if unit is not None:
+        return unit
+    for u in Unit.objects.filter(survey=survey, placeholder=False).order_by("code"):
+        if code in (u.attributes or {}).get("former_codes", []):
+            return u
+    return None
+
 
 class QuestionnaireVersion(models.Model):
     """One version of a survey's questionnaire: the XLSForm as uploaded and its parsed model."""

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from khaosat.paper import FormLayout, FormResult, compute_layout
 from khaosat.questionnaire.model import Questionnaire
-from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Survey, Unit
+from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Survey, Unit, unit_by_code
 from khaosat.web.core.scope import is_unit_scoped
 
 _LAYOUTS: dict[tuple[int, str], FormLayout] = {}
@@ -115,7 +115,7 @@ def page_url(survey: Survey, sha256: str) -> str:
 
 def unit_for_form(survey: Survey, form: FormResult, user) -> tuple[Unit | None, str]:
     """The form's unit, or None and a Vietnamese reason (unknown unit, not the user's unit)."""
-    unit = survey.units.filter(code=form.unit).first()
+    unit = unit_by_code(survey, form.unit)
     if unit is None:
         return None, (
             f"Phiếu {form.serial}: khảo sát không có đơn vị mã {form.unit}. Không lưu phiếu này; "

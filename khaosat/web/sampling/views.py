@@ -15,10 +15,13 @@ from django.views.decorators.http import require_POST
 
 from khaosat.sampling import Plan, import_sizes, plan_precision, reproduce, same_selection
 from khaosat.sampling.errors import SamplingError
+from khaosat.sampling.frame import column_label
+from khaosat.sampling.plan import method_label, weight_rule_label
 from khaosat.sampling.precision import required_sample_size
 from khaosat.web.core.models import AuditEvent
 from khaosat.web.core.scope import get_survey, requires
 from khaosat.web.sampling.services import (
+    NeedsConfirmation,
     frame_of,
     lock_reason,
     run_selection,
@@ -31,6 +34,8 @@ def plan_page(request, code):
     survey = get_survey(request.user, code)
     fd = frame_of(survey)
     runs = list(survey.sampling_runs.select_related("created_by")[:20])
+    for r in runs:
+        r.method_label = method_label(r.method)
     applied = next((r for r in runs if r.applied), None)
     plan = Plan.from_dict(applied.plan) if applied else None
     precision = plan_precision(plan) if plan else []
@@ -49,6 +54,10 @@ def plan_page(request, code):
     ctx = {
         "survey": survey,
         "frame": fd[0] if fd else None,
+        "frame_columns": [{"name": c, "label": column_label(c)} for c in fd[0].columns]
+        if fd
+        else [],
+        "weight_rule": weight_rule_label(plan.weight_rule) if plan else "",
         "design": fd[1] if fd else None,
         "runs": runs,
         "applied": applied,
@@ -73,16 +82,48 @@ def plan_select(request, code):
         messages.error(request, _("Hạt giống (seed) phải là một số nguyên không âm."))
         return redirect("sampling_plan", code=survey.code)
     method = request.POST.get("method") or None
+    confirmed = request.POST.get("confirm") or None
     try:
-        run = run_selection(survey, seed, method, user=request.user)
+        run = run_selection(survey, seed, method, user=request.user, confirmed=confirmed)
+    except NeedsConfirmation as exc:
+        if exc.stale:
+            messages.warning(
+                request,
+                _(
+                    "Các đơn vị hoặc tài khoản đã thay đổi kể từ lúc bạn xem: chưa chọn mẫu. "
+                    "Hãy xem lại bảng dưới đây rồi xác nhận."
+                ),
+            )
+        ctx = {"survey": survey, "sel": exc.selection, "seed": seed, "method": method or ""}
+        return render(request, "sampling/confirm.html", ctx)
     except SamplingError as exc:
         messages.error(request, str(exc))
         return redirect("sampling_plan", code=survey.code)
     messages.success(
         request,
-        _("Đã chọn %(n)d đơn vị với seed %(seed)d (%(method)s).")
-        % {"n": len(run.plan["units"]), "seed": seed, "method": run.method},
+        _("Đã chọn %(n)d đơn vị với seed %(seed)s (%(method)s).")
+        % {"n": len(run.plan["units"]), "seed": seed, "method": method_label(run.method)},
     )
+    moved = [r for r in run.changes["replaced"] if r["accounts"] or r["printed"] or r["responses"]]
+    if moved:
+        messages.info(
+            request,
+            _("Tài khoản, phiếu đã in và phiếu đã nhập của đơn vị tạm đã chuyển sang: %(list)s.")
+            % {"list": "; ".join(f"{r['old_name']} → {r['new']} {r['new_name']}" for r in moved)},
+        )
+    dropped = [r for r in run.changes["removed"] if r["accounts"]]
+    if dropped:
+        messages.warning(
+            request,
+            _(
+                "Đã bỏ giao đơn vị không còn trong mẫu: %(list)s. Hãy giao lại đơn vị cho các tài khoản này."
+            )
+            % {
+                "list": "; ".join(
+                    f"{r['unit']} {r['name']} ({', '.join(r['accounts'])})" for r in dropped
+                )
+            },
+        )
     return redirect("sampling_plan", code=survey.code)
 
 
