@@ -76,6 +76,9 @@ class ResponseRecord:
     created_at: _dt.datetime | None = None
     source: str = ""
     created_by: str = ""
+    printed: tuple[tuple[int, int], ...] = ()  # serial ranges printed for the unit
+    issued: int | None = None  # forms printed for the unit, when only the count is known
+    unit_codes: tuple[str, ...] = ()  # other codes of the unit (placeholders it replaced)
 
 
 @dataclass
@@ -88,6 +91,8 @@ class CheckContext:
     config: CheckConfig = field(default_factory=CheckConfig)
     today: _dt.date | None = None
     issued: int | None = None  # forms printed for the unit, when known
+    printed: tuple[tuple[int, int], ...] = ()  # serial ranges printed for the unit
+    unit_codes: tuple[str, ...] = ()  # other codes of the unit (placeholders it replaced)
 
 
 # -- what the checks know of a questionnaire --------------------------------------------------
@@ -310,20 +315,13 @@ def check_response(
         if flag is not None:
             flags.append(flag)
 
-    if ctx.serial and ctx.issued:
-        number = str(ctx.serial).rsplit("-", 1)[-1]
-        if number.isdigit() and int(number) > ctx.issued:
-            flags.append(
-                make_flag(
-                    "serial_range",
-                    f"Số phiếu {ctx.serial}: đơn vị chỉ được phát {ctx.issued} phiếu "
-                    f"(từ 0001 đến {ctx.issued:04d}).",
-                    **where,
-                )
-            )
+    flag = serial_range(ctx.serial, ctx.printed, ctx.issued, where)
+    if flag is not None:
+        flags.append(flag)
     if ctx.serial and ctx.unit:
         unit_of_serial = str(ctx.serial).rsplit("-", 1)[0]
-        if "-" in str(ctx.serial) and unit_of_serial != ctx.unit:
+        own = {ctx.unit, *ctx.unit_codes}
+        if "-" in str(ctx.serial) and unit_of_serial not in own:
             flags.append(
                 make_flag(
                     "serial_unit",
@@ -333,6 +331,57 @@ def check_response(
                 )
             )
     return flags
+
+
+def _ranges_text(ranges: Sequence[tuple[int, int]]) -> str:
+    return ", ".join(f"{a:04d}–{b:04d}" if a != b else f"{a:04d}" for a, b in ranges)
+
+
+def serial_range(
+    serial: str | None,
+    printed: Sequence[Sequence[int]] = (),
+    issued: int | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> Flag | None:
+    """A flag when the serial's running number is outside the ranges printed for its unit
+    (or above the count issued, when only the count is known)."""
+    if not serial:
+        return None
+    number = str(serial).rsplit("-", 1)[-1]
+    if not number.isdigit():
+        return None
+    n = int(number)
+    where = dict(where or {})
+    ranges = [(int(a), int(b)) for a, b in printed]
+    if ranges:
+        if any(a <= n <= b for a, b in ranges):
+            return None
+        total = sum(b - a + 1 for a, b in ranges)
+        return make_flag(
+            "serial_range",
+            f"Số phiếu {serial} nằm ngoài dãy số phiếu đã in cho đơn vị "
+            f"({_ranges_text(ranges)}, {total} phiếu).",
+            **where,
+        )
+    if issued and n > issued:
+        return make_flag(
+            "serial_range",
+            f"Số phiếu {serial}: đơn vị chỉ được phát {issued} phiếu (từ 0001 đến {issued:04d}).",
+            **where,
+        )
+    return None
+
+
+def over_quota(unit: str, valid: int, quota: int | None) -> Flag | None:
+    """A unit flag when the unit has more valid forms than its quota."""
+    if not quota or valid <= quota:
+        return None
+    return make_flag(
+        "over_quota",
+        f"Đơn vị {unit} đã vượt chỉ tiêu: có {valid} phiếu, chỉ tiêu {quota} phiếu "
+        f"(thừa {valid - quota}).",
+        unit=unit,
+    )
 
 
 def _check_fields(plan: Plan, name: str) -> tuple[str, ...]:
@@ -389,15 +438,31 @@ def check_survey(
     *,
     per_response: bool = True,
     today: _dt.date | None = None,
+    quotas: Mapping[str, int] | None = None,
 ) -> list[Flag]:
-    """Flags over a whole survey: every response's own flags plus the cross-response rules."""
+    """Flags over a whole survey: every response's own flags plus the cross-response rules.
+
+    `quotas` (unit code -> forms due) adds the over-quota unit flags. Without `today`, each
+    response is checked as of the day it was stored.
+    """
     cfg = config or CheckConfig()
     plan = plan_of(q)
     recs = [_record(r) for r in responses]
     flags: list[Flag] = []
     if per_response:
         for r in recs:
-            ctx = CheckContext(key=r.key, unit=r.unit, serial=r.serial, config=cfg, today=today)
+            # the context the response had when it arrived: its unit's printed serials, its
+            # own date for today()
+            ctx = CheckContext(
+                key=r.key,
+                unit=r.unit,
+                serial=r.serial,
+                config=cfg,
+                today=today or (r.created_at.date() if r.created_at else None),
+                issued=r.issued,
+                printed=r.printed,
+                unit_codes=r.unit_codes,
+            )
             flags.extend(check_response(plan, r.answers, ctx))
     flags.extend(duplicate_serials(recs))
     by_unit: dict[str, list[ResponseRecord]] = defaultdict(list)
@@ -414,6 +479,9 @@ def check_survey(
             flags.append(f_unit)
         flags.extend(near_duplicates(unit, members, rows, cfg))
         flags.extend(fast_entry(unit, members, cfg))
+        f_quota = over_quota(unit, len(members), (quotas or {}).get(unit))
+        if f_quota is not None:
+            flags.append(f_quota)
     flags.extend(unit_outliers(plan, recs, cfg, skip=identical_units))
     return flags
 

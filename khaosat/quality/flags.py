@@ -45,9 +45,18 @@ RULES: dict[str, Rule] = {
         Rule(
             "serial_range",
             "Số phiếu ngoài dãy đã phát",
-            "Số thứ tự trong số phiếu lớn hơn số phiếu đã in và giao cho đơn vị. Kiểm tra lại số "
-            "in trên phiếu; phiếu không do khảo sát phát ra thì loại.",
+            "Số thứ tự trong số phiếu nằm ngoài các dãy số phiếu đã in và giao cho đơn vị. Kiểm "
+            "tra lại số in trên phiếu; phiếu không do khảo sát phát ra thì loại.",
             ERROR,
+        ),
+        Rule(
+            "over_quota",
+            "Đơn vị đã vượt chỉ tiêu",
+            "Đơn vị đã gửi về nhiều phiếu hợp lệ hơn chỉ tiêu phiếu được giao. Kiểm tra xem có "
+            "phiếu nhập hai lần, phiếu của đơn vị khác hoặc phiếu phát thêm ngoài kế hoạch không; "
+            "phiếu thừa làm lệch trọng số của đơn vị.",
+            WARNING,
+            "unit",
         ),
         Rule(
             "near_duplicate",
@@ -110,8 +119,9 @@ RULES: dict[str, Rule] = {
         Rule(
             "implausible",
             "Kết hợp trả lời khó tin",
-            "Phiếu thỏa một quy tắc kiểm tra do người quản lý khảo sát đặt ra (trang checks của "
-            "bảng hỏi hoặc trang «Quy tắc kiểm tra»). Xem lại phiếu.",
+            "Phiếu có một kết hợp trả lời mà quy tắc kiểm tra coi là khó tin (quy tắc do người "
+            "quản lý khảo sát đặt ở trang checks của bảng hỏi hoặc trang «Quy tắc kiểm tra»). "
+            "Đối chiếu phiếu giấy: sửa nếu nhập sai, giữ nếu phiếu đúng như vậy.",
             WARNING,
         ),
         Rule(

@@ -2,7 +2,9 @@
 
 Flags are derived data: `services.flag_response` replaces a response's own flags whenever its
 answers are stored or changed; `services.recheck_survey` replaces all of a survey's flags.
-Reviewer decisions live on the Response (status, reject_reason) and in the audit log.
+Reviewer decisions live on the Response (status, reject_reason) and in the audit log; approving
+a response marks its flags resolved (who, when, why), and a re-check keeps that for the same
+finding.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ class QualityFlag(models.Model):
     related = models.JSONField(default=list, blank=True)
     origin = models.CharField(max_length=16, choices=Origin, default=Origin.RESPONSE)
     created_at = models.DateTimeField(default=timezone.now)
+    # A person's decision on the flag; a re-check keeps it for the same finding.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("xử lý lúc"), null=True, blank=True)
+    resolution = models.TextField(_("cách xử lý"), blank=True)
 
     class Meta:
         ordering = ["survey", "response", "rule", "id"]

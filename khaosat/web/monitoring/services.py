@@ -24,6 +24,7 @@ from khaosat.quality.checks import (
     check_survey,
     encode,
     near_duplicates,
+    over_quota,
     plan_of,
 )
 from khaosat.quality.checks import (
@@ -65,14 +66,49 @@ def printed(unit: Unit) -> int | None:
     return int(n) if isinstance(n, int | float) and n > 0 else None
 
 
+def printed_ranges(unit: Unit) -> tuple[tuple[int, int], ...]:
+    """Serial ranges printed for a unit (unit.attributes['printed']), possibly none."""
+    return tuple((int(a), int(b)) for a, b in (unit.attributes or {}).get("printed", []))
+
+
+def _former_codes(unit: Unit) -> tuple[str, ...]:
+    return tuple((unit.attributes or {}).get("former_codes", []))
+
+
+def _arrival_day(response: Response) -> dt.date | None:
+    return timezone.localtime(response.created_at).date() if response.created_at else None
+
+
 def issued(unit: Unit) -> int:
     """Forms issued to a unit: printed serials when recorded (unit.attributes['issued']), else
     the quota."""
     return printed(unit) or unit.quota
 
 
-def _store(survey: Survey, flags: Iterable[Flag], by_key: dict[str, Response], origin: str) -> int:
+def _resolutions(qs) -> dict[tuple, dict]:
+    """Who resolved which flag and why, keyed by what the flag says (kept across re-checks)."""
+    return {
+        (f.response_id, f.unit_id, f.rule, f.why): {
+            "resolved_by_id": f.resolved_by_id,
+            "resolved_at": f.resolved_at,
+            "resolution": f.resolution,
+        }
+        for f in qs.filter(resolved_at__isnull=False)
+    }
+
+
+def _store(
+    survey: Survey,
+    flags: Iterable[Flag],
+    by_key: dict[str, Response],
+    origin: str,
+    resolved: dict[tuple, dict] | None = None,
+) -> int:
     units = {u.code: u for u in survey.units.all()}
+    for u in list(units.values()):
+        for old in _former_codes(u):
+            units.setdefault(old, u)
+    resolved = resolved or {}
     objs = []
     for f in flags:
         response = by_key.get(f.key) if f.key else None
@@ -91,6 +127,9 @@ def _store(survey: Survey, flags: Iterable[Flag], by_key: dict[str, Response], o
                 origin=origin,
             )
         )
+    for o in objs:
+        for k, v in resolved.get((o.response_id, o.unit_id, o.rule, o.why), {}).items():
+            setattr(o, k, v)
     QualityFlag.objects.bulk_create(objs)
     return len(objs)
 
@@ -109,7 +148,10 @@ def flag_response(response: Response) -> int:
         unit=response.unit.code,
         serial=response.serial,
         config=config_for(response.survey),
+        today=_arrival_day(response),
         issued=printed(response.unit),
+        printed=printed_ranges(response.unit),
+        unit_codes=_former_codes(response.unit),
     )
     flags = check_response(q, response.answers or {}, ctx)
     by_key = {str(response.pk): response}
@@ -118,8 +160,25 @@ def flag_response(response: Response) -> int:
     from khaosat.web.capture.door import write_transaction
 
     with write_transaction():  # on SQLite: queue with the door's writers, hold the lock briefly
-        QualityFlag.objects.filter(response=response, origin=QualityFlag.Origin.RESPONSE).delete()
-        return _store(response.survey, flags, by_key, QualityFlag.Origin.RESPONSE)
+        own = QualityFlag.objects.filter(response=response, origin=QualityFlag.Origin.RESPONSE)
+        resolved = _resolutions(own)
+        own.delete()
+        n = _store(response.survey, flags, by_key, QualityFlag.Origin.RESPONSE, resolved)
+        flag_unit_quota(response.unit)
+        return n
+
+
+def flag_unit_quota(unit: Unit) -> None:
+    """Replace the unit's over-quota flag by what its valid forms say now."""
+    valid = Response.objects.filter(unit=unit).exclude(status=Response.Status.REJECTED).count()
+    f = over_quota(unit.code, valid, unit.quota)
+    qs = QualityFlag.objects.filter(unit=unit, response__isnull=True, rule="over_quota")
+    if f is not None and qs.filter(why=f.why).exists():
+        return
+    resolved = _resolutions(qs)
+    qs.delete()
+    if f is not None:
+        _store(unit.survey, [f], {}, QualityFlag.Origin.RESPONSE, resolved)
 
 
 ARRIVAL_UNIT_LIMIT = 3000  # larger units are compared by the survey-wide re-check only
@@ -178,6 +237,15 @@ def recheck_survey(survey: Survey, user=None) -> int:
         by_version[r.questionnaire_id].append(r)
     cfg = config_for(survey)
     flags: list[Flag] = []
+    # quotas per unit: the over-quota flag counts the unit's forms across all versions
+    quotas = {u.code: u.quota for u in survey.units.all()}
+    if len(by_version) > 1:
+        counts = Counter(r.unit.code for r in responses)
+        for u in survey.units.all():
+            f = over_quota(u.code, counts.get(u.code, 0), u.quota)
+            if f is not None:
+                flags.append(f)
+        quotas = {}
     for members in by_version.values():
         q = questionnaire_for(members[0].questionnaire)
         if q is None:
@@ -188,17 +256,22 @@ def recheck_survey(survey: Survey, user=None) -> int:
                 unit=r.unit.code,
                 answers=r.answers or {},
                 serial=r.serial,
-                created_at=r.created_at,
+                created_at=timezone.localtime(r.created_at) if r.created_at else None,
                 source=r.source,
                 created_by=r.created_by.username if r.created_by else "",
+                printed=printed_ranges(r.unit),
+                issued=printed(r.unit),
+                unit_codes=_former_codes(r.unit),
             )
             for r in members
         ]
-        flags.extend(check_survey(plan_of(q), recs, cfg))
+        flags.extend(check_survey(plan_of(q), recs, cfg, quotas=quotas))
     by_key = {str(r.pk): r for r in responses}
     with transaction.atomic():
-        QualityFlag.objects.filter(survey=survey).delete()
-        n = _store(survey, flags, by_key, QualityFlag.Origin.SURVEY)
+        old = QualityFlag.objects.filter(survey=survey)
+        resolved = _resolutions(old)
+        old.delete()
+        n = _store(survey, flags, by_key, QualityFlag.Origin.SURVEY, resolved)
         AuditEvent.record(
             "quality.recheck",
             survey,
@@ -249,6 +322,7 @@ def approve(response: Response, user, note: str = "") -> None:
         response.status = Response.Status.APPROVED
         response.reject_reason = ""
         response.save(update_fields=["status", "reject_reason", "updated_at"])
+        resolve_flags(response, user, note or "Đã duyệt phiếu: giữ nguyên như phiếu giấy.")
         AuditEvent.record(
             "response.approve",
             response,
@@ -259,6 +333,15 @@ def approve(response: Response, user, note: str = "") -> None:
             new={"status": response.status},
             reason=note,
         )
+
+
+def resolve_flags(response: Response, user, why: str) -> int:
+    """Mark the response's open flags resolved by `user` with `why` (kept across re-checks)."""
+    return QualityFlag.objects.filter(response=response, resolved_at__isnull=True).update(
+        resolved_by=user if getattr(user, "is_authenticated", False) else None,
+        resolved_at=timezone.now(),
+        resolution=why,
+    )
 
 
 def reject(response: Response, user, reason_code: str, detail: str = "") -> None:
