@@ -18,6 +18,7 @@
   const serialIn = $("serial");
   const answerIn = $("answer");
   const msg = $("message");
+  const M = window.KhaosatMultiKeys;
 
   let state = "serial";
   let serial = "";
@@ -66,8 +67,11 @@
     $("review").hidden = true;
     $("q-pos").textContent = "Câu " + (history.length + 1);
     $("q-group").textContent = f.group || "";
-    $("q-name").textContent = f.name;
+    // the label usually starts with the printed number ("B2. …"): do not number twice
+    const printed = new RegExp("^\\s*" + f.name.replace(/[^A-Za-z0-9]/g, "") + "\\b", "i").test(f.label || "");
+    $("q-name").textContent = printed ? "" : f.name;
     $("q-label").textContent = f.label;
+    $("q-chosen").textContent = "";
     const ol = $("q-choices");
     ol.innerHTML = "";
     for (const c of f.choices) {
@@ -78,7 +82,7 @@
       ol.appendChild(li);
     }
     let help = "";
-    if (f.type === "select_multiple") help = "Nhiều lựa chọn: gõ các mã" + (f.width > 1 ? " cách nhau bởi dấu cách" : "") + ", rồi Enter.";
+    if (f.type === "select_multiple") help = "Nhiều lựa chọn: gõ các mã cách nhau bởi dấu cách hoặc dấu phẩy, rồi Enter.";
     else if (f.type === "select_one") help = f.width > 1 ? "Gõ mã (Enter nếu mã ngắn hơn)." : "Gõ một mã.";
     else if (f.type === "text") help = "Gõ đầy đủ câu trả lời, rồi Enter.";
     else help = "Gõ giá trị, rồi Enter.";
@@ -107,6 +111,28 @@
     showQuestion();
   }
 
+  // What a value means, by label ("1 — Báo chí; 3 — Loa phát thanh").
+  function shown(f, value) {
+    if (!Array.isArray(value)) return logic.display(f, value);
+    return value.map(function (c) {
+      const ch = f.codeMap[String(c)];
+      return ch ? c + " — " + ch.label : String(c);
+    }).join("; ");
+  }
+
+  function codesOf(f) {
+    return f.choices.map(function (c) { return String(c.code); });
+  }
+
+  // Live: the labels of what is typed so far, and the matching choices marked in the list.
+  function showChosen(f, codes) {
+    $("q-chosen").textContent = codes.length ? "Đã chọn: " + shown(f, codes) : "";
+    const items = $("q-choices").children;
+    for (let i = 0; i < items.length; i++) {
+      items[i].classList.toggle("chosen", codes.indexOf(String(f.choices[i].code)) >= 0);
+    }
+  }
+
   function refuse(text) {
     say(text, "error");
     answerIn.value = "";
@@ -133,7 +159,7 @@
       const tr = document.createElement("tr");
       tr.innerHTML = "<th></th><td></td>";
       tr.firstChild.textContent = f.name;
-      tr.lastChild.textContent = logic.display(f, answers[f.name]);
+      tr.lastChild.textContent = shown(f, answers[f.name]);
       body.appendChild(tr);
     }
     $("review").hidden = false;
@@ -251,23 +277,14 @@
         refuse("Mã " + t + " không có trong danh sách (" + logic.codeList(f) + ").");
         return;
       }
+      showChosen(f, prefixed.indexOf(t) >= 0 ? [t] : []);
       if (prefixed.length === 1 && prefixed[0] === t) accept(logic.codeOf(f, t));
     } else if (f.type === "select_multiple") {
-      let parts;
-      if (f.width <= 1) parts = buf.replace(/[\s,;]+/g, "").split("");
-      else parts = buf.split(/[\s,;]+/).filter(Boolean);
-      const codes = Object.keys(f.codeMap);
-      for (let i = 0; i < parts.length; i++) {
-        const p = parts[i];
-        const last = i === parts.length - 1 && f.width > 1 && !/[\s,;]$/.test(buf);
-        const ok = last ? codes.some(function (c) { return c.indexOf(p) === 0; }) : codes.indexOf(p) >= 0;
-        if (!ok) {
-          say("Mã " + p + " không có trong danh sách (" + logic.codeList(f) + ").", "error");
-          answerIn.value = buf.slice(0, buf.length - 1);
-          return;
-        }
-      }
-      say("");
+      // never cut what was typed: say what it reads as, or why it cannot be read
+      const r = M.read(buf, codesOf(f));
+      showChosen(f, r.codes);
+      if (r.problem) say(r.problem, "error");
+      else say(r.joined ? "Hiểu là các mã " + r.codes.join(", ") + " (gõ cách nhau nếu không phải)." : "", r.joined ? "info" : "");
     }
   });
 
@@ -279,10 +296,17 @@
     if (e.key === "Enter") {
       e.preventDefault();
       let v;
+      if (f.type === "select_multiple") {
+        const r = M.read(answerIn.value, codesOf(f));
+        if (r.problem) {
+          say(r.problem, "error"); // the keys stay in the box to be corrected
+          return;
+        }
+        accept(r.codes.length ? logic.ordered(f, r.codes.map(function (c) { return logic.codeOf(f, c); })) : null);
+        return;
+      }
       try {
-        let text = answerIn.value;
-        if (f.type === "select_multiple" && f.width <= 1) text = text.replace(/[\s,;]+/g, "").split("").join(" ");
-        v = logic.parse(f, text);
+        v = logic.parse(f, answerIn.value);
       } catch (err) {
         refuse(err.message);
         return;
