@@ -32,7 +32,9 @@ def answer(page, f, value):
         page.keyboard.press("Enter")
 
 
-def test_keyer_sees_labels_and_no_key_is_dropped(live_server, browser, survey, users, anket_version):
+def test_keyer_sees_labels_and_no_key_is_dropped(
+    live_server, browser, survey, users, anket_version
+):
     from khaosat.capture.checks import prepare
     from khaosat.questionnaire.model import Questionnaire
     from khaosat.questionnaire.simulate import simulate
@@ -85,7 +87,9 @@ def test_keyer_sees_labels_and_no_key_is_dropped(live_server, browser, survey, u
     review = page.inner_text("#review")
     assert labels[1] in review and labels[3] in review
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.getElementById('keyed').dataset.lastSaved === 'P01-0009'")
+    page.wait_for_function(
+        "() => document.getElementById('keyed').dataset.lastSaved === 'P01-0009'"
+    )
     stored = Response.objects.get(serial="P01-0009").answers
     assert stored["b2"] == [1, 3] and stored["f1"] == [1, 10]
     page.close()

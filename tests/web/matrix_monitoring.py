@@ -48,7 +48,7 @@ MATRIX = {
     "monitoring_recheck": (_survey, {**STAFF_ONLY, "admin": 405, "manager": 405}),
     # unit A's response: unit B's coordinator gets 404, never 403
     "monitoring_review": (_response_of_a, {**REVIEWERS, "coord_b": 404}),
-    "monitoring_dispositions": (_survey, ALL_OK),
+    "monitoring_dispositions": (_survey, {**ALL_OK, "keyer_a": 403}),  # keyers: entry only
     "monitoring_rules": (_survey, STAFF_ONLY),
     "monitoring_audit": (_survey, STAFF_ONLY),
 }

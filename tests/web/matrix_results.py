@@ -2,7 +2,10 @@
 data is for managers only; unit-scoped users see their own units' domain."""
 
 ROLES = ["anon", "admin", "manager", "coord_a", "keyer_a", "coord_b", "viewer"]
-ALL_OK = {r: 200 for r in ROLES if r != "anon"} | {"anon": 302}
+ALL_OK = {r: 200 for r in ROLES if r != "anon"} | {
+    "anon": 302,
+    "keyer_a": 403,
+}  # keyers: entry only
 STAFF_ONLY = {
     "anon": 302,
     "admin": 200,

@@ -22,11 +22,22 @@ class AdminSetupForm(forms.Form):
         return data
 
 
+class UnitChoiceField(forms.ModelMultipleChoiceField):
+    """Units shown as «code — name», sorted by code (the survey's code too when several)."""
+
+    def label_from_instance(self, obj):
+        label = f"{obj.code} — {obj.name}"
+        if getattr(self, "several_surveys", False):
+            label = f"{obj.survey.code}: {label}"
+        return label
+
+
 class AccountForm(forms.Form):
     username = forms.CharField(label=_("Tên đăng nhập"), max_length=150)
     full_name = forms.CharField(label=_("Họ tên cán bộ"), max_length=150, required=False)
-    role = forms.ChoiceField(label=_("Vai trò"), choices=Role.choices)
-    units = forms.ModelMultipleChoiceField(
+    # least privilege: a new account is a keyer unless the manager chooses more
+    role = forms.ChoiceField(label=_("Vai trò"), choices=Role.choices, initial=Role.KEYER)
+    units = UnitChoiceField(
         label=_("Đơn vị phụ trách"),
         queryset=Unit.objects.none(),
         required=False,
@@ -43,7 +54,12 @@ class AccountForm(forms.Form):
     def __init__(self, *args, user_obj=None, allow_admin=False, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_obj = user_obj
-        self.fields["units"].queryset = units if units is not None else Unit.objects.all()
+        qs = units if units is not None else Unit.objects.all()
+        qs = qs.select_related("survey").order_by("survey__code", "code")
+        self.fields["units"].queryset = qs
+        self.fields["units"].several_surveys = qs.values("survey").distinct().count() > 1
+        if not self.initial.get("role"):
+            self.initial["role"] = Role.KEYER
         if not allow_admin:
             self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.ADMIN]
 

@@ -17,6 +17,7 @@ from khaosat.web.core.models import UNIT_SCOPED_ROLES, Role, Survey, Unit, role_
 ALL = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.MANAGER})
 FIELD = frozenset({Role.ADMIN, Role.MANAGER, Role.COORDINATOR, Role.KEYER})
+NOT_KEYER = ALL - {Role.KEYER}  # a keyer enters data and nothing else (least privilege)
 
 PERMISSIONS: dict[str, frozenset] = {
     "survey.view": ALL,
@@ -25,7 +26,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "responses.view": FIELD,  # single responses: never the viewer (leadership)
     "responses.enter": FIELD,
     "responses.review": frozenset({Role.ADMIN, Role.MANAGER, Role.COORDINATOR}),
-    "results.view": ALL,  # aggregates, small cells suppressed
+    "results.view": NOT_KEYER,  # aggregates, small cells suppressed
+    "survey.follow": NOT_KEYER,  # menu entries beyond entry (plan, progress)
     "raw.export": STAFF,  # audited
     "audit.view": STAFF,
     "text.code": STAFF,  # open answers are raw data: coding is for managers

@@ -76,6 +76,8 @@ def survey_overview(request, code):
     today = timezone.localdate()
     prog = progress(survey, units, today)
     milestones = [(m, m.status(today)) for m in survey.milestones.all()]
+    # every date of the plan behind us: say so once, rather than «Quá hạn» on every line
+    dates_past = bool(milestones) and all(today > m.due for m, _ in milestones)
     return render(
         request,
         "core/survey_overview.html",
@@ -83,6 +85,8 @@ def survey_overview(request, code):
             "survey": survey,
             "rows": prog["rows"],
             "milestones": milestones,
+            "dates_past": dates_past,
+            "last_due": max((m.due for m, _ in milestones), default=None),
             "total": prog["total"],
             "placeholders": any(u.placeholder for u in units),
             "today": today,

@@ -45,7 +45,7 @@ class MonitoringConfig(AppConfig):
 
         register_jobs()
         post_save.connect(_flag_on_save, sender=Response, dispatch_uid="monitoring_flag_response")
-        register(NavItem("monitoring_progress", _("Tiến độ"), "survey.view", 60))
+        register(NavItem("monitoring_progress", _("Tiến độ"), "survey.follow", 60))
         register(NavItem("monitoring_queue", _("Duyệt phiếu"), "responses.review", 61))
         register(NavItem("monitoring_dispositions", _("Tỷ lệ trả lời"), "results.view", 62))
         register(NavItem("monitoring_rules", _("Quy tắc kiểm tra"), "survey.manage", 63))

@@ -45,13 +45,13 @@ def per_day_chart(
             f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bw * 0.7:.1f}" height="{bh:.1f}">'
             f"<title>{day:%d/%m/%Y}: {_n(n)} phiếu</title></rect>"
         )
-        if n:
+        if n and k <= 12:  # more bars: the values would overlap (each bar's title has it)
             parts.append(
                 f'<text class="val" x="{x + bw * 0.35:.1f}" y="{y - 2:.1f}" '
                 f'text-anchor="middle">{_n(n)}</text>'
             )
-        step = max(1, k // 8)
-        if i % step == 0 or i == k - 1:
+        step = max(1, -(-k // 6))  # at most 6 dates, readable on a phone
+        if i % step == 0 or (i == k - 1 and (k - 1) % step >= step / 2):
             parts.append(
                 f'<text class="lbl" x="{pad_l + (i + 0.5) * bw:.1f}" y="{height - 14}" '
                 f'text-anchor="middle">{day:%d/%m}</text>'

@@ -9,4 +9,4 @@ class SamplingConfig(AppConfig):
     def ready(self):
         from khaosat.web.core.nav import NavItem, register
 
-        register(NavItem("sampling_plan", _("Chọn mẫu"), "survey.view", order=20))
+        register(NavItem("sampling_plan", _("Chọn mẫu"), "survey.follow", order=20))
