@@ -35,7 +35,6 @@ def answer(page, f, value):
 def test_keyer_sees_labels_and_no_key_is_dropped(
     live_server, browser, survey, users, anket_version
 ):
-    from khaosat.capture.checks import prepare
     from khaosat.questionnaire.model import Questionnaire
     from khaosat.questionnaire.simulate import simulate
 
@@ -47,7 +46,7 @@ def test_keyer_sees_labels_and_no_key_is_dropped(
     for sim in simulate(Questionnaire.from_dict(anket_version.definition), n=60, seed=3):
         answers = {k: v for k, v in sim.answers.items() if k in asked}
         answers.update({"b2": [1, 3], "f1": [1, 10]})
-        expected, problems = prepare(rules, answers)
+        expected, problems = rules.prepare(answers)
         if not problems:
             intended = answers
             break
