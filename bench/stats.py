@@ -39,8 +39,9 @@ R_SCRIPT = r"""
 suppressPackageStartupMessages(library(survey))
 args <- commandArgs(TRUE)
 d <- read.csv(args[1])
-t <- function(f) {  # best of 3: CPU and wall seconds
-  s <- replicate(3, { x <- system.time(f()); c(x[["user.self"]] + x[["sys.self"]], x[["elapsed"]]) })
+reps <- as.integer(args[2])
+t <- function(f) {  # best of `reps`: CPU and wall seconds
+  s <- replicate(reps, { x <- system.time(f()); c(x[["user.self"]] + x[["sys.self"]], x[["elapsed"]]) })
   list(cpu = min(s[1, ]), wall = min(s[2, ]))
 }
 out <- list()
@@ -93,7 +94,7 @@ def rss_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def part1(n: int, use_r: bool) -> None:
+def part1(n: int, use_r: bool, repeat: int = 3) -> None:
     from khaosat.stats import estimators as est
     from khaosat.stats.crosstab import crosstab
     from khaosat.stats.design import Design
@@ -102,14 +103,15 @@ def part1(n: int, use_r: bool) -> None:
     times: dict[str, tuple[float, float]] = {}
     holder = {}
     times["design"] = timed(
-        lambda: holder.__setitem__("d", Design(df, strata="stratum", psu="psu", weight="w"))
+        lambda: holder.__setitem__("d", Design(df, strata="stratum", psu="psu", weight="w")),
+        repeat,
     )
     d = holder["d"]
-    times["mean"] = timed(lambda: est.mean(d, "y"))
-    times["props"] = timed(lambda: est.proportions(d, "item"))
-    times["mean_by"] = timed(lambda: est.mean(d, "y", by="dom"))
-    times["props_by"] = timed(lambda: est.proportions(d, "item", by="dom"))
-    times["crosstab"] = timed(lambda: crosstab(d, "item", "dom"))
+    times["mean"] = timed(lambda: est.mean(d, "y"), repeat)
+    times["props"] = timed(lambda: est.proportions(d, "item"), repeat)
+    times["mean_by"] = timed(lambda: est.mean(d, "y", by="dom"), repeat)
+    times["props_by"] = timed(lambda: est.proportions(d, "item", by="dom"), repeat)
+    times["crosstab"] = timed(lambda: crosstab(d, "item", "dom"), repeat)
     peak = rss_mb()
 
     rt: dict = {}
@@ -122,7 +124,10 @@ def part1(n: int, use_r: bool) -> None:
             script = Path(tmp) / "bench.R"
             script.write_text(R_SCRIPT)
             res = subprocess.run(
-                [rscript, str(script), str(csv)], capture_output=True, text=True, check=False
+                [rscript, str(script), str(csv), str(repeat)],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if res.returncode == 0:
                 rt = json.loads(res.stdout.strip().splitlines()[-1])
@@ -135,7 +140,7 @@ def part1(n: int, use_r: bool) -> None:
         print(f"R: {v.get('R')}, survey {v.get('survey')} (same data, same run)")
     else:
         print("R survey: not run (Rscript or the survey package not installed, or --no-r)")
-    print("seconds, best of 3 runs each; ratio = R / khaosat")
+    print(f"seconds, best of {repeat} run(s) each; ratio = R / khaosat")
     head = f"{'task':<30}{'khaosat CPU':>12}{'wall':>8}{'R CPU':>9}{'wall':>8}{'ratio CPU':>11}{'wall':>8}"
     print(head)
     for k, lab in LABELS.items():
@@ -327,6 +332,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--no-r", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs per task")
     ap.add_argument("--skip-memory", action="store_true", help="skip part 1")
     ap.add_argument("--pooled-n", type=int, default=100_000_000)
     ap.add_argument("--pg-n", type=int, default=10_000_000)
@@ -337,7 +343,7 @@ def main() -> None:
     ap.add_argument("--dir", default=os.environ.get("TMPDIR", "/tmp"))
     args = ap.parse_args()
     if not args.skip_memory:
-        part1(args.n, not args.no_r)
+        part1(args.n, not args.no_r, args.repeat)
     if args.pooled_n:
         part2(args.pooled_n, args.pg_n, args.pg_url, Path(args.dir))
 
