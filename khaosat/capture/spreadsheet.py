@@ -219,12 +219,21 @@ def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
             f"Không đọc được tệp {filename or 'tải lên'} như một bảng tính .xlsx ({type(exc).__name__}). "
             "Hãy tải lại mẫu của đơn vị, điền và lưu dạng .xlsx."
         ) from exc
-    ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = [
-        (i, [_cell(v) for v in row])
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
-    ]
-    wb.close()
+    try:
+        ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
+        # read-only sheets are parsed while iterating: a damaged sheet fails here (found by
+        # the fuzzer: an XML ParseError escaped as a traceback)
+        rows = [
+            (i, [_cell(v) for v in row])
+            for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
+        ]
+    except Exception as exc:  # noqa: BLE001 - openpyxl/XML raise many kinds
+        raise SpreadsheetError(
+            f"Tệp {filename or 'tải lên'} bị hỏng: không đọc được các dòng của trang tính "
+            f"({type(exc).__name__}). Hãy mở lại bằng Excel, lưu dạng .xlsx rồi tải lên lại."
+        ) from exc
+    finally:
+        wb.close()
     return rows
 
 

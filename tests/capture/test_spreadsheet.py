@@ -109,3 +109,21 @@ def test_an_unknown_column_is_reported_on_row_1():
     data = b"serial,a1,zz\nP01-0001,1,2\n"
     check = sheet.check_upload(data, "x.csv", RULES, "P01")
     assert any(p.row == 1 and p.column == "C" and p.variable == "zz" for p in check.problems)
+
+
+def test_a_workbook_whose_sheet_is_cut_short_is_refused_not_a_traceback():
+    import zipfile
+
+    rules = FormRules(mini_questionnaire())
+    good = sheet.template_xlsx(rules, "P01", "Phường 1", ["P01-0001"])
+    src = zipfile.ZipFile(io.BytesIO(good))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for n in src.namelist():
+            body = src.read(n)
+            if n.startswith("xl/worksheets/sheet"):
+                body = body[: len(body) // 2]  # the XML ends mid-tag (found by the fuzzer)
+            z.writestr(n, body)
+    with pytest.raises(SpreadsheetError) as exc:
+        sheet.check_upload(out.getvalue(), "hong.xlsx", rules, "P01")
+    assert "hong.xlsx" in str(exc.value) and "bị hỏng" in str(exc.value)
