@@ -8,6 +8,7 @@ DATABASE_URL is set (then that database must be empty or disposable: the bench m
 adds a survey).
 
 Run: .venv/bin/python bench/capture.py [--forms 2000] [--units 22] [--keyers-per-unit 2] [--retry 0.1]
+     [--server gunicorn|threads] [--workers 2]   (gunicorn, the production server, by default)
 (one keyer alone, the latency a keyer feels: --units 1 --keyers-per-unit 1 --forms 200)
 """
 
@@ -43,6 +44,13 @@ def main() -> None:
     ap.add_argument("--keyers-per-unit", type=int, default=2)
     ap.add_argument("--units", type=int, default=22, help="how many units take part (1..22)")
     ap.add_argument("--retry", type=float, default=0.1, help="share of submits sent twice")
+    ap.add_argument(
+        "--server",
+        choices=["gunicorn", "threads"],
+        default="gunicorn",
+        help="gunicorn (as in production, the default) or a threaded WSGI server in this process",
+    )
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (2 on 2 cores)")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="khaosat-bench-")
@@ -94,22 +102,33 @@ def main() -> None:
             )
         cross[keyers[-1].name] = serials[0:6:2]
 
-    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
 
-    httpd = make_server(
-        "127.0.0.1", 0, get_wsgi_application(), server_class=_Threaded, handler_class=_Quiet
-    )
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_port}"
+    connections.close_all()
+    if args.server == "gunicorn":
+        server = _gunicorn(args.workers)
+        base = f"http://127.0.0.1:{server.port}"
+    else:
+        from django.core.wsgi import get_wsgi_application
+
+        httpd = make_server(
+            "127.0.0.1", 0, get_wsgi_application(), server_class=_Threaded, handler_class=_Quiet
+        )
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{httpd.server_port}"
 
     t0 = time.perf_counter()
     res = load.run(base, survey.code, keyers, retry_share=args.retry, cross=cross)
     wall = time.perf_counter() - t0
-    httpd.shutdown()
+    if args.server == "gunicorn":
+        server.terminate()
+        server.wait(timeout=30)
+    else:
+        httpd.shutdown()
     stored = Response.objects.filter(survey=survey).count()
 
     t = Table(
-        title=f"capture: {len(keyers)} keyers, {args.forms:,} forms ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
+        title=f"capture: {len(keyers)} keyers, {args.forms:,} forms ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, {args.server}{f' -w {args.workers}' if args.server == 'gunicorn' else ''})"
     )
     for col in ("measure", "value"):
         t.add_column(col, justify="right" if col == "value" else "left")
@@ -120,6 +139,7 @@ def main() -> None:
         ("HTTP statuses", ", ".join(f"{k}: {v}" for k, v in sorted(res.statuses.items(), key=str))),
         ("wall time (s)", f"{wall:.1f}"),
         ("throughput (submits/s)", f"{res.sent / wall:.1f}"),
+        ("saves/s (forms stored per second)", f"{res.created / wall:.1f}"),
         ("latency p50 (ms)", f"{res.percentile(50) * 1000:.0f}"),
         ("latency p95 (ms)", f"{res.percentile(95) * 1000:.0f}"),
         ("latency p99 (ms)", f"{res.percentile(99) * 1000:.0f}"),
@@ -134,6 +154,42 @@ def main() -> None:
     if stored != args.forms or res.errors:
         Console().print("[red]Sai lệch: số phiếu lưu khác số phiếu dự kiến hoặc có lỗi.[/red]")
         sys.exit(1)
+
+
+def _gunicorn(workers: int):
+    """gunicorn on a free port over the same data directory and database as this process."""
+    import http.client
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "gunicorn", "khaosat.web.wsgi", "-w", str(workers)]
+    cmd += [
+        "--timeout",
+        "60",
+        "--backlog",
+        "256",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    proc.port = port
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", "/login/")
+            if c.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not start within 120 s")
 
 
 if __name__ == "__main__":
