@@ -340,7 +340,9 @@ def test_failed_basic_sign_ins_lock_the_account(client, survey, users, field_ver
     wrong = "Basic " + base64.b64encode(b"keyer_a:sai-mat-khau").decode()
     for _ in range(4):
         assert client.get(url, secure=True, HTTP_AUTHORIZATION=wrong).status_code == 401
-    assert client.get(url, secure=True, HTTP_AUTHORIZATION=wrong).status_code == 429  # locked
+    locked = client.get(url, secure=True, HTTP_AUTHORIZATION=wrong)
+    assert locked.status_code == 429 and locked["X-OpenRosa-Version"] == "1.0"
+    assert "tạm khóa" in message_of(locked.content)
     right = "Basic " + base64.b64encode(f"keyer_a:{PASSWORD}".encode()).decode()
     assert client.get(url, secure=True, HTTP_AUTHORIZATION=right).status_code != 200
 
