@@ -89,6 +89,11 @@ def print_cmd(
     start: int = typer.Option(1, "--start", help="Số thứ tự của phiếu đầu tiên."),
     out: Path = typer.Option(..., "-o", "--out", help="Tệp PDF kết quả."),
     layout: Path | None = typer.Option(None, "--layout", help="Ghi thêm bố cục JSON ra tệp này."),
+    master: bool = typer.Option(
+        False,
+        "--master",
+        help="In phiếu mẫu không có số phiếu (để đơn vị sao chụp); số phiếu cấp khi đọc.",
+    ),
 ) -> None:
     """In một lô phiếu cho một đơn vị (PDF A4, in hai mặt; mỗi phiếu một số phiếu riêng)."""
     from khaosat.paper.printing import print_forms
@@ -103,6 +108,7 @@ def print_cmd(
             start=start,
             unit_name=_unit_name(form, unit),
             commissioner=_commissioner(form),
+            master=master,
         )
     except PaperError as exc:
         _fail(exc.message)

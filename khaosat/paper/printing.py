@@ -70,6 +70,14 @@ def qr_payload(lay: FormLayout, serial: str, page: int) -> str:
     )
 
 
+MASTER = "MASTER:"  # serial field of a master form's QR: "MASTER:{unit}"
+
+
+def master_payload(lay: FormLayout, unit: str, page: int) -> str:
+    """QR text of a master form's page (no per-form serial): survey, version, page and unit."""
+    return qr_payload(lay, MASTER + unit, page)
+
+
 def cover_payload(lay: FormLayout, unit: str, first: str, last: str, count: int) -> str:
     """Text of the cover sheet's QR code (the reader recognises and skips cover sheets)."""
     return "|".join(
@@ -198,10 +206,13 @@ def print_forms(
     start: int = 1,
     unit_name: str = "",
     commissioner: str = "",
+    master: bool = False,
 ) -> PrintResult:
     """Write a PDF batch of `count` forms for `unit` (cover sheet first) and return its layout.
 
-    Page 1 of every form names the commissioning body and the unit (code and name)."""
+    Page 1 of every form names the commissioning body and the unit (code and name).
+    master: print `count` master forms without a per-form serial (a unit photocopies them);
+    their QR holds survey, version, page and unit, and serials are issued at reading."""
     check_unit(unit)
     if count < 1:
         raise PaperError("Số phiếu cần in phải từ 1 trở lên (tùy chọn --count).")
@@ -212,6 +223,8 @@ def print_forms(
         )
     register_fonts()
     serials = [make_serial(unit, n) for n in range(start, start + count)]
+    if master:
+        serials = [MASTER + unit] * count
     buf = io.BytesIO()
     # the initial font is the embedded one: no bare Helvetica reference for a preflight to flag
     c = Canvas(buf, pagesize=A4, pageCompression=1, initialFontName="BVP", initialFontSize=9)
@@ -227,7 +240,7 @@ def print_forms(
                 c,
                 20.0,
                 HEADER_BASELINE,
-                f"Số phiếu: {serial}",
+                "Phiếu mẫu — số phiếu do hệ thống cấp khi đọc" if master else f"Số phiếu: {serial}",
                 "BVP-Bold",
                 10.0,
                 where="dòng đầu trang",
@@ -290,6 +303,7 @@ def print_forms(
 def _cover(c: Canvas, lay: FormLayout, unit: str, unit_name: str, serials: list[str]) -> None:
     _draw_markers(c)
     _draw_qr(c, cover_payload(lay, unit, serials[0], serials[-1], len(serials)))
+    master = serials[0].startswith(MASTER)
     _text(
         c,
         20.0,
@@ -320,7 +334,11 @@ def _cover(c: Canvas, lay: FormLayout, unit: str, unit_name: str, serials: list[
     rows = [
         ("Đơn vị", f"{unit}" + (f" — {unit_name}" if unit_name else "")),
         ("Số phiếu trong lô", f"{len(serials):,}".replace(",", ".")),
-        ("Số phiếu", f"từ {serials[0]} đến {serials[-1]}"),
+        (
+            ("Số phiếu", "phiếu mẫu để sao chụp: số phiếu do hệ thống cấp khi đọc")
+            if master
+            else ("Số phiếu", f"từ {serials[0]} đến {serials[-1]}")
+        ),
         ("Mỗi phiếu", f"{lay.page_count} trang ({lay.page_count // 2} tờ in hai mặt)"),
         ("Bảng hỏi", f"{lay.survey}, phiên bản {lay.version} (bố cục {lay.fingerprint})"),
     ]

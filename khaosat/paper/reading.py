@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from khaosat.paper.layout import (
     FormLayout,
     PageLayout,
 )
-from khaosat.paper.printing import QR_FORMAT, QR_PREFIX
+from khaosat.paper.printing import MASTER, QR_FORMAT, QR_PREFIX
 from khaosat.stats.format import fmt_number
 
 PPM = 8.0  # pixels per mm of the registered page image (203 dpi)
@@ -54,6 +54,7 @@ NOISE_GREY = 25.0
 FILLED_DENSITY = 0.6
 
 _SERIAL_RE = re.compile(r"^[A-Za-z0-9]{2,12}-\d{4}$")
+_UNIT_RE = re.compile(r"^[A-Za-z0-9]{2,12}$")
 
 
 # -- data --------------------------------------------------------------------------------
@@ -134,6 +135,8 @@ class FormResult:
     writeins: list[WriteInCrop]
     marks: list[BoxMark]
     page_images: dict[int, bytes] = field(default_factory=dict)  # registered pages (JPEG)
+    master: bool = False  # read from photocopies of a master form: serial issued at reading
+    copy_of: str = ""  # another sheet carried this serial: this one is held as a possible copy
 
     def metadata(self) -> dict[str, Any]:
         """What capture keeps with the submission: pages (source, image hash) and review."""
@@ -960,6 +963,8 @@ class _PageRead:
     marks: list[BoxMark]
     residual: tuple[float, float] = (0.0, 0.0)  # mean, max box misplacement after the fit (mm)
     misaligned: bool = False  # above the threshold: the page goes to review as a page
+    unit: str = ""
+    master: bool = False  # a page of a master form (no serial printed)
 
     @property
     def page(self) -> np.ndarray:
@@ -1043,7 +1048,17 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
         num, total = (int(v) for v in pageinfo.split("/"))
     except ValueError:
         num, total = 0, 0
-    if not _SERIAL_RE.match(serial) or total != layout.page_count or not 1 <= num <= total:
+    master = serial.startswith(MASTER) and bool(_UNIT_RE.match(serial[len(MASTER) :]))
+    if master:
+        unit = serial[len(MASTER) :]
+        serial = ""
+    else:
+        unit = serial.rsplit("-", 1)[0]
+    if (
+        not (master or _SERIAL_RE.match(serial))
+        or total != layout.page_count
+        or not 1 <= num <= total
+    ):
         return UnreadablePage(
             scan.source, f"Mã QR có số phiếu/trang không hợp lệ: «{text}».", "bad_page"
         )
@@ -1066,7 +1081,9 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
         )
     ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 90])
     residual = (round(fit.mean_mm, 2), round(fit.max_mm, 2))
-    return _PageRead(scan.source, serial, num, jpeg.tobytes(), marks, residual, not fit.ok)
+    return _PageRead(
+        scan.source, serial, num, jpeg.tobytes(), marks, residual, not fit.ok, unit, master
+    )
 
 
 # -- assembling forms ------------------------------------------------------------------------
@@ -1077,34 +1094,104 @@ def read_pages(
     layout: FormLayout,
     crops: bool = True,
     keep_pages: bool = False,
+    issue_serial: Callable[[str], str | None] | None = None,
 ) -> ReadResult:
     """Read scanned pages (any order/orientation, several forms mixed) against a layout.
 
     crops: attach PNG crops to review items and write-in areas; keep_pages: attach each
     registered (straightened, 8 px/mm) page as JPEG to its form, for a review screen.
+
+    Pages of master forms (no serial printed) are grouped into forms by page order within
+    the upload (a page 1 starts a form of its unit) and get a serial from
+    `issue_serial(unit)` (the web app records it); without one, a provisional `{unit}-Mnnn`.
+    A serial whose page comes twice (a photocopied numbered form, or a sheet fed twice) is
+    never merged: the second sheet becomes a form of its own, held for review as a possible
+    copy (`copy_of`), with both images side by side; it gets a serial of its own the same way.
     """
     unreadable: list[UnreadablePage] = []
-    by_serial: dict[str, dict[int, _PageRead]] = {}
-    dups: dict[str, list[_PageRead]] = {}
+    sheets: dict[str, list[dict[int, _PageRead]]] = {}  # serial -> sets of pages (0: first)
+    masters: list[tuple[str, dict[int, _PageRead]]] = []
+    open_master: dict[str, dict[int, _PageRead]] = {}
     for k, p in enumerate(pages):
         scan = p if isinstance(p, ScanPage) else ScanPage(p, f"ảnh {k + 1}")
         r = _read_one(scan, layout)
         if isinstance(r, UnreadablePage):
             unreadable.append(r)
             continue
-        form = by_serial.setdefault(r.serial, {})
-        if r.number in form:
-            dups.setdefault(r.serial, []).append(r)
+        if r.master:
+            cur = open_master.get(r.unit)
+            if cur is None or r.number == 1 or r.number in cur:
+                cur = open_master[r.unit] = {}
+                masters.append((r.unit, cur))
+            cur[r.number] = r
             continue
-        form[r.number] = r
-    forms = [
-        _assemble(serial, got, dups.get(serial, []), layout, crops)
-        for serial, got in sorted(by_serial.items())
-    ]
+        sets = sheets.setdefault(r.serial, [])
+        for s_ in sets:
+            if r.number not in s_:
+                s_[r.number] = r
+                break
+        else:
+            sets.append({r.number: r})
+    counters: dict[str, int] = {}
+
+    def new_serial(unit: str) -> str:
+        if issue_serial is not None:
+            for _ in range(100):  # never one of the serials printed on this upload's sheets
+                got = issue_serial(unit)
+                if not got or got not in sheets:
+                    break
+            if got and got not in sheets:
+                return got
+        counters[unit] = counters.get(unit, 0) + 1
+        return f"{unit}-M{counters[unit]:03d}"
+
+    forms: list[FormResult] = []
+    kept: list[dict[int, _PageRead]] = []
+    for serial, sets in sorted(sheets.items()):
+        unit = serial.rsplit("-", 1)[0]
+        forms.append(_assemble(serial, sets[0], [], layout, crops, unit))
+        kept.append(sets[0])
+        for copy in sets[1:]:
+            f = _assemble(new_serial(unit), copy, [], layout, crops, unit)
+            f.copy_of = serial
+            f.review.insert(0, _copy_item(f.serial, serial, sets[0], copy, crops))
+            forms.append(f)
+            kept.append(copy)
+    for unit, got in masters:
+        f = _assemble(new_serial(unit), got, [], layout, crops, unit)
+        f.master = True
+        forms.append(f)
+        kept.append(got)
     if keep_pages:
-        for f in forms:
-            f.page_images = {n: pr.jpeg for n, pr in by_serial[f.serial].items()}
+        for f, got in zip(forms, kept, strict=True):
+            f.page_images = {n: pr.jpeg for n, pr in got.items()}
     return ReadResult(forms, unreadable)
+
+
+def _copy_item(
+    serial: str, original: str, first: dict[int, _PageRead], copy: dict[int, _PageRead], crops: bool
+) -> ReviewItem:
+    """A review item for a sheet that repeats another's serial: both images side by side."""
+    n = min(set(first) & set(copy)) if set(first) & set(copy) else min(copy)
+    png = None
+    if crops:
+        a = first[n].page if n in first else np.full_like(copy[n].page, 255)
+        b = copy[n].page
+        gap = np.full((a.shape[0], 16), 128, np.uint8)
+        both = np.hstack([a, gap, b])
+        png = _png(cv2.resize(both, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    where = copy[n].source
+    return ReviewItem(
+        serial,
+        n,
+        "possible_copy",
+        f"Tờ «{where}» mang cùng số phiếu {original} với một tờ khác đã đọc (có thể là bản "
+        f"photocopy, hoặc một tờ được quét hai lần): không gộp vào phiếu {original}; tờ này "
+        f"được giữ riêng với số {serial}. Hãy so hai ảnh (bên trái: phiếu {original}, bên phải: "
+        "tờ này) và quyết định giữ hay bỏ.",
+        source=where,
+        crop_png=png,
+    )
 
 
 def _question_rect(
@@ -1126,7 +1213,12 @@ def _question_rect(
 
 
 def _assemble(
-    serial: str, got: dict[int, _PageRead], dups: list[_PageRead], layout: FormLayout, crops: bool
+    serial: str,
+    got: dict[int, _PageRead],
+    dups: list[_PageRead],
+    layout: FormLayout,
+    crops: bool,
+    unit: str = "",
 ) -> FormResult:
     review: list[ReviewItem] = []
     marks = [m for n in sorted(got) for m in got[n].marks]
@@ -1329,7 +1421,7 @@ def _assemble(
                 level = float(np.percentile(img, 90)) if img.size else 255.0
                 ink = float((inner < level * 0.6).mean()) if inner.size else 0.0
                 writeins.append(WriteInCrop(serial, n, w.variable, rect, ink > 0.004, _png(img)))
-    unit = serial.rsplit("-", 1)[0]
+    unit = unit or serial.rsplit("-", 1)[0]
     ordered = {v: answers[v] for v in layout.questions if v in answers}
     return FormResult(
         serial,

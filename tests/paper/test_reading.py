@@ -272,11 +272,12 @@ def test_anket_forms_read_back_with_simulated_answers():
         assert {w.variable for w in form.writeins} == {"g1", "g2", "g3"}
 
 
-def test_a_page_scanned_twice_is_flagged(mini_batch, mini_layout):
+def test_a_page_scanned_twice_is_held_as_a_possible_copy_never_merged(mini_batch, mini_layout):
     answers = {"a1": 2, "a4": 3, "c1": 2, "d1": 5}
     imgs = _fill(mini_batch, mini_layout, "12427-0002", answers, "cross")
     pages = [ScanPage(imgs[0], "a"), ScanPage(imgs[1], "b"), ScanPage(imgs[0].copy(), "c")]
-    [form] = read_pages(pages, mini_layout).forms
-    assert form.answers == answers
-    [item] = form.review
-    assert item.kind == "duplicate_page" and item.page == 1 and "a" in item.message
+    first, second = read_pages(pages, mini_layout).forms
+    assert first.serial == "12427-0002" and first.answers == answers and first.review == []
+    assert second.copy_of == "12427-0002" and second.serial != "12427-0002"
+    item = second.review[0]
+    assert item.kind == "possible_copy" and "«c»" in item.message and item.crop_png

@@ -300,3 +300,65 @@ def test_one_bit_scans_read_at_200_dpi_and_refused_at_150(mini_batch, mini_layou
     result = read_pages([ScanPage(low, "b.tif")], mini_layout)
     [u] = result.unreadable
     assert u.kind == "low_resolution" and "200 dpi" in u.reason
+
+
+# -- photocopies and unnumbered master forms -------------------------------------------------
+
+
+def test_master_forms_photocopied_are_grouped_by_page_order_and_get_serials(mini_layout):
+    from khaosat.paper.printing import COVER_PAGES, print_forms
+
+    buf = io.BytesIO()
+    res = print_forms(mini_layout, "12427", 1, buf, master=True, unit_name="Xã Tân Hưng")
+    assert res.serials == ["MASTER:12427"]
+    master = synth.render_pdf(buf.getvalue(), DPI)[COVER_PAGES:]
+    truth = [
+        {"a1": 1, "a4": 2, "c1": 2, "d1": 4},
+        {"a1": 2, "a4": 1, "c1": 1, "c2": [2, 5], "c7_1": 3, "c7_2": 4, "c7_3": 5, "d1": 1},
+        {"a1": 2, "a4": 3, "c1": 2, "d1": 9},
+    ]
+    rng = np.random.default_rng(4)
+    pages = []
+    copier = synth.Faults(dpi=DPI, photocopy=True, margin=False)
+    for k, answers in enumerate(truth):  # three photocopies of the master, filled and fed in
+        # (filled, then copied: the marks follow the copied boxes as on a real copy)
+        filled = synth.fill_form(master, mini_layout, answers, DPI, rng, styles=("tick",))
+        for n, img in enumerate(filled.images):
+            copied = synth.scan(img, copier, rng)
+            scanned = synth.scan(copied, synth.Faults(dpi=DPI, rotate=1.0, noise=3), rng)
+            pages.append(ScanPage(scanned, f"lo.pdf, trang {2 * k + n + 1}"))
+    issued = []
+
+    def issue(unit):
+        issued.append(unit)
+        return f"{unit}-{100 + len(issued):04d}"
+
+    result = read_pages(pages, mini_layout, issue_serial=issue)
+    assert result.unreadable == []
+    assert [f.serial for f in result.forms] == ["12427-0101", "12427-0102", "12427-0103"]
+    assert [f.answers for f in result.forms] == truth
+    assert all(f.master and f.unit == "12427" and f.complete for f in result.forms)
+    assert [sorted(f.pages.values()) for f in result.forms][1] == [
+        "lo.pdf, trang 3",
+        "lo.pdf, trang 4",
+    ]
+
+
+def test_a_photocopied_numbered_form_is_never_merged(mini_batch, mini_layout):
+    """Two sheets with serial 12427-0003 (one photocopied): two forms, the second held."""
+    original = mini_batch["forms"]["12427-0003"]
+    rng = np.random.default_rng(8)
+    copier = synth.Faults(dpi=DPI, photocopy=True, margin=False)
+    a = {"a1": 1, "a4": 2, "c1": 2, "d1": 4}
+    b = {"a1": 2, "a4": 4, "c1": 2, "d1": 1}
+    fa = synth.fill_form(original, mini_layout, a, DPI, rng, styles=("cross",)).images
+    fb = synth.fill_form(original, mini_layout, b, DPI, rng, styles=("cross",)).images
+    fb = [synth.scan(i, copier, rng) for i in fb]
+    pages = [ScanPage(i, f"x{n}") for n, i in enumerate(fa + fb)]
+    first, second = read_pages(pages, mini_layout).forms
+    assert first.serial == "12427-0003" and first.answers == a and not first.review
+    assert second.copy_of == "12427-0003" and second.answers == b
+    assert second.serial not in ("12427-0003",) and second.needs_review
+    [item] = [r for r in second.review if r.kind == "possible_copy"]
+    crop = cv2.imdecode(np.frombuffer(item.crop_png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert crop.shape[1] > 1.8 * crop.shape[0] * 210 / 297  # both pages side by side

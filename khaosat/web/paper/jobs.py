@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from khaosat.paper import PaperError, ScanError, ScanPage, load_scan_bytes, print_forms, read_pages
+from khaosat.paper.reading import MAX_PAGES
 from khaosat.web.capture import door
 from khaosat.web.core.jobs import JobError, job
 from khaosat.web.core.models import AuditEvent, Response
@@ -56,6 +57,7 @@ def print_batch(j, progress):
 def _check_files(files: list[dict]) -> tuple[list[tuple[dict, int]], list[dict]]:
     """Open every file once (cheaply) so a bad file is refused whole before any page is read."""
     good, problems = [], []
+    total = 0
     for f in files:
         data = Path(f["path"]).read_bytes()
         try:
@@ -69,6 +71,18 @@ def _check_files(files: list[dict]) -> tuple[list[tuple[dict, int]], list[dict]]
                     "source": f["name"],
                     "kind": "bad_file",
                     "message": f"Tệp «{f['name']}» không có trang nào.",
+                }
+            )
+            continue
+        total += n
+        if total > MAX_PAGES:
+            problems.append(
+                {
+                    "source": f["name"],
+                    "kind": "bad_file",
+                    "message": f"Lần tải lên này có hơn {MAX_PAGES:,} trang (giới hạn cho một lần "
+                    "tải lên); tệp này và các tệp sau không được đọc, hãy tải chúng lên lần "
+                    "khác.".replace(",", "."),
                 }
             )
             continue
@@ -114,7 +128,12 @@ def read_batch(j, progress):
         good, problems = _check_files(batch.files)
         total = sum(n for _, n in good)
         progress(0, total, "Đang đọc các trang")
-        result = read_pages(_pages(good, progress), layout, keep_pages=True)
+        result = read_pages(
+            _pages(good, progress),
+            layout,
+            keep_pages=True,
+            issue_serial=lambda code: S.issue_serial(survey, code, user),
+        )
         problems += [
             {"source": u.source, "kind": u.kind, "message": u.reason} for u in result.unreadable
         ]
@@ -168,6 +187,29 @@ def _merge(pending: PaperForm, form, layout):
     return same[0] if same else None
 
 
+def _side_by_side(earlier: PaperForm, form) -> bytes | None:
+    """The earlier sheet's page and this sheet's same page, side by side (PNG)."""
+    import cv2
+    import numpy as np
+
+    kept = {p.page: p for p in earlier.pages.all()}
+    common = sorted(set(kept) & set(form.page_images)) or sorted(form.page_images)
+    if not common:
+        return None
+    n = common[0]
+    b = cv2.imdecode(np.frombuffer(form.page_images[n], np.uint8), cv2.IMREAD_GRAYSCALE)
+    a = np.full_like(b, 255)
+    if n in kept:
+        path = S.blob_path(kept[n].sha256, "jpg")
+        if path.exists():
+            a = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    if a.shape != b.shape:
+        a = cv2.resize(a, (b.shape[1], b.shape[0]))
+    both = np.hstack([a, np.full((b.shape[0], 16), 128, np.uint8), b])
+    ok, buf = cv2.imencode(".png", cv2.resize(both, None, fx=0.5, fy=0.5))
+    return buf.tobytes() if ok else None
+
+
 def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
     """Store a form through the door, or queue it for review. -> (outcome, message)."""
     survey = batch.survey
@@ -178,19 +220,59 @@ def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
         survey=survey, serial=form.serial, status=PaperForm.Status.REVIEW
     ).first()
     replaced = None
-    if pending is not None and (pending.metadata or {}).get("missing_pages"):
+    have = {p.page for p in pending.pages.all()} if pending is not None else set()
+    if (
+        pending is not None
+        and (pending.metadata or {}).get("missing_pages")
+        and not (have & set(form.pages))  # a page again: another sheet, never merged
+    ):
         # the missing pages of a form waiting for review came in a later upload: read the
         # pages kept from before together with the new ones, and let the result replace it
         merged = _merge(pending, form, layout)
         if merged is not None:
             form, replaced, pending = merged, pending, None
-    if pending is not None:
-        return "refused", (
-            f"Phiếu {form.serial} đã có trong hàng chờ xem lại (lô #{pending.batch_id}); bản quét "
-            "này bị bỏ qua. Xem lại bản đang chờ trước, rồi tải lại nếu cần."
-        )
+    earlier = pending
+    if earlier is None and not form.copy_of:
+        earlier = PaperForm.objects.filter(survey=survey, serial=form.serial).first()
+    if earlier is not None and replaced is None:
+        import hashlib
+
+        same = {p.page: p.sha256 for p in earlier.pages.all()}
+        mine = {n: hashlib.sha256(j).hexdigest() for n, j in form.page_images.items()}
+        if mine and all(same.get(n) == h for n, h in mine.items()):
+            return "refused", (
+                f"Phiếu {form.serial}: các trang này đã được tải lên trước đây (lô "
+                f"#{earlier.batch_id}, cùng ảnh); không lưu thêm."
+            )
+        # another sheet with a serial already read (a photocopied numbered form): held for
+        # review as a possible copy under a serial of its own, both images side by side
+        new = S.issue_serial(survey, unit.code, user)
+        if new is None:
+            return "refused", (
+                f"Phiếu {form.serial} đã có (lô #{earlier.batch_id}) và không cấp được số mới "
+                "cho tờ này; không lưu. Hãy kiểm tra tờ giấy."
+            )
+        form.copy_of, old_serial = form.serial, form.serial
+        form.serial = new
+        copy_png = _side_by_side(earlier, form)
+        copy_item = {
+            "kind": "possible_copy",
+            "qkind": "ack",
+            "variable": None,
+            "number": "",
+            "page": min(form.pages) if form.pages else 0,
+            "message": f"Tờ này mang cùng số phiếu {old_serial} với một tờ đã đọc trước (lô "
+            f"#{earlier.batch_id}) — có thể là bản photocopy: không gộp vào phiếu {old_serial}, "
+            f"giữ riêng với số {new}. Hãy so hai ảnh (trái: phiếu {old_serial}, phải: tờ này) "
+            "và quyết định.",
+            "crop": S.store_blob(copy_png, "png") if copy_png else None,
+        }
+    else:
+        copy_item = None
     pages = S.store_pages(form)
     items = S.review_items(form, layout)
+    if copy_item is not None:
+        items.insert(0, copy_item)
     base = {
         "batch": batch,
         "survey": survey,
@@ -211,6 +293,13 @@ def _take_form(batch, form, layout, user, version) -> tuple[str, str]:
             )
         return pf
 
+    if form.copy_of:  # a second sheet with another's serial: a person compares, never merged
+        note = (
+            f"Có thể là bản photocopy của phiếu {form.copy_of}: giữ riêng với số {form.serial}, "
+            "không gộp."
+        )
+        save_form(PaperForm.Status.REVIEW, items=items, note=note)
+        return "review", ""
     if items:
         save_form(PaperForm.Status.REVIEW, items=items)
         return "review", ""

@@ -106,6 +106,33 @@ def record_printed(unit: Unit, start: int, count: int, user=None) -> int:
     return attrs["issued"]
 
 
+def issue_serial(survey: Survey, code: str, user=None) -> str | None:
+    """A new serial for a form read without one of its own (a master form's photocopy, or a
+    second sheet carrying another's serial): the unit's next running number, recorded as
+    used at reading (never printed again); None for a code that is not a unit of the survey."""
+    from khaosat.paper.printing import make_serial
+
+    unit = survey.units.filter(code=code).first()
+    if unit is None:
+        return None
+    from khaosat.web.core.models import Response
+    from khaosat.web.paper.models import PaperForm
+
+    with transaction.atomic():
+        u = Unit.objects.select_for_update().get(pk=unit.pk)
+        n = next_start(u)
+        # a serial already read or stored (forms printed outside the app) is never reissued
+        while n <= 9999 and (
+            Response.objects.filter(survey=survey, serial=make_serial(u.code, n)).exists()
+            or PaperForm.objects.filter(survey=survey, serial=make_serial(u.code, n)).exists()
+        ):
+            n += 1
+        if n > 9999:
+            return None
+        record_printed(u, n, 1, user)
+    return make_serial(unit.code, n)
+
+
 # -- forms read from scans ------------------------------------------------------------------
 
 
