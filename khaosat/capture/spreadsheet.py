@@ -250,8 +250,14 @@ def _read_csv(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    return [(i, [_cell(v) for v in row]) for i, row in enumerate(reader, start=1)]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)  # a lone \r is a line end too
+    try:
+        return [(i, [_cell(v) for v in row]) for i, row in enumerate(reader, start=1)]
+    except csv.Error as exc:  # found by the fuzzer: csv.Error escaped as a traceback
+        raise SpreadsheetError(
+            f"Tệp {filename or 'tải lên'} không đọc được như CSV ở dòng {reader.line_num} "
+            f"({exc}). Trong Excel chọn Lưu thành › «CSV UTF-8 (Comma delimited)» rồi tải lên lại."
+        ) from exc
 
 
 def check_upload(

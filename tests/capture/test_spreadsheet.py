@@ -127,3 +127,11 @@ def test_a_workbook_whose_sheet_is_cut_short_is_refused_not_a_traceback():
     with pytest.raises(SpreadsheetError) as exc:
         sheet.check_upload(out.getvalue(), "hong.xlsx", rules, "P01")
     assert "hong.xlsx" in str(exc.value) and "bị hỏng" in str(exc.value)
+
+
+def test_a_csv_with_old_mac_line_ends_reads_and_a_broken_one_is_explained():
+    rules = FormRules(mini_questionnaire())
+    rows = sheet.read_table(b"serial,a1\rP01-0001,1\r", "mac.csv")
+    assert len(rows) == 2 and rows[1][1][0] == "P01-0001"  # two lines, not one broken row
+    with pytest.raises(SpreadsheetError):
+        sheet.check_upload(b"", "trong.csv", rules, "P01")
