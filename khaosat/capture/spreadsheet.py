@@ -15,6 +15,7 @@ from khaosat.capture import serials as S
 from khaosat.capture.errors import SerialError, SpreadsheetError
 from khaosat.capture.rules import FormRules
 from khaosat.questionnaire.errors import column_letter
+from khaosat.questionnaire.wording import merge_skips
 
 DATA_SHEET = "Phiếu"
 CODEBOOK_SHEET = "Bảng mã"
@@ -348,9 +349,11 @@ def check_upload(
             else:
                 seen[serial] = rownum
         answers, found = rules.prepare(raw)
-        for p in found:
+        # answers to skipped questions with one cause are one line: «… câu C2–C9»
+        for idx, text in merge_skips([p.message_vi for p in found]):
+            p = found[idx[0]]
             col = col_of.get(p.variable, "")
-            msg = p.message_vi
+            msg = text
             if not col and p.code == "required":
                 msg += f" Tệp không có cột {p.variable}: thêm cột này như trong mẫu."
             problems.append(CellProblem(rownum, col, p.variable, msg))

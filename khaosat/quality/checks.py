@@ -18,6 +18,7 @@ Rules (see flags.RULES for the Vietnamese explanations):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,18 +32,22 @@ from khaosat.quality.flags import WARNING, Flag, make_flag
 from khaosat.questionnaire import expr as X
 from khaosat.questionnaire import validate as V
 from khaosat.questionnaire.model import Question, Questionnaire
+from khaosat.questionnaire.wording import merge_skips
 
 DONT_KNOW = 9
 
 
 @dataclass(frozen=True)
 class CheckRule:
-    """A cross-question rule: `expression` must hold; `message` (Vietnamese) says why not."""
+    """A cross-question rule. By default `expression` must hold (the checks sheet's way);
+    with `wrong` it is the combination that is wrong ("Tuổi 18–30 mà đã nghỉ hưu") and a form
+    that matches it is flagged. `message` (Vietnamese) is what the flag says."""
 
     name: str
     expression: str
     message: str = ""
     severity: str = WARNING
+    wrong: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,107 @@ def check_rule_expression(q: Questionnaire | V.FormLogic | Plan, text: str) -> N
         )
     if not e.references():
         raise QualityError("Biểu thức phải nhắc đến ít nhất một câu hỏi, ví dụ ${a2} >= 18.")
+    for name, code in _compared_codes(e):
+        rule = plan.logic.by_name[name]
+        if rule.is_select and rule.codes and code not in [str(c) for c in rule.codes]:
+            q_ = rule.question
+            from khaosat.questionnaire.wording import printed_number
+
+            choices = "; ".join(f"{c.code} «{c.label()}»" for c in rule.choices)
+            raise QualityError(
+                f"Câu {printed_number(q_)} không có mã {code}. Các mã của câu này: {choices}."
+            )
+
+
+def _compared_codes(e: X.Expr) -> list[tuple[str, str]]:
+    """(question, code) pairs a rule compares: ${x} = 3, 3 != ${x}, selected(${x}, '3')."""
+    out = []
+    for node in e.walk():
+        if isinstance(node, X.BinOp) and node.op in ("=", "!="):
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(a, X.Ref) and isinstance(b, X.Num | X.Str):
+                    v = b.value
+                    if isinstance(v, float) and v.is_integer():
+                        v = int(v)
+                    out.append((a.name, str(v)))
+        if isinstance(node, X.Call) and node.name == "selected" and len(node.args) == 2:
+            a, b = node.args
+            if isinstance(a, X.Ref) and isinstance(b, X.Num | X.Str):
+                v = b.value
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                out.append((a.name, str(v)))
+    return out
+
+
+def rule_fires(
+    q: Questionnaire | V.FormLogic | Plan,
+    rule: CheckRule,
+    answer_sets: Iterable[Mapping[str, Any]],
+) -> int:
+    """How many of `answer_sets` (e.g. simulated forms) the rule would flag."""
+    plan = plan_of(q)
+    n = 0
+    for answers in answer_sets:
+        try:
+            _rel, values, _ = plan.logic.walk(answers)
+        except X.ExprEvalError:
+            continue
+        if _apply_rule(rule, values, None, {}, plan) is not None:
+            n += 1
+    return n
+
+
+def rule_can_fire(
+    q: Questionnaire | V.FormLogic | Plan,
+    rule: CheckRule,
+    answer_sets: Sequence[Mapping[str, Any]],
+    budget: int = 600,
+) -> bool:
+    """Whether some answers the form allows make the rule flag: the simulated forms first, then
+    each simulated form with the rule's questions set to every combination of their codes
+    (and the numbers the rule compares with), kept only when the form's own logic accepts it."""
+    if rule_fires(q, rule, answer_sets):
+        return True
+    plan = plan_of(q)
+    try:
+        e = X.parse(rule.expression)
+    except X.ExprSyntaxError:
+        return False
+    names = sorted(e.references())
+    numbers = sorted(
+        {float(n.value) for n in e.walk() if isinstance(n, X.Num)}
+        | {float(n.value) + d for n in e.walk() if isinstance(n, X.Num) for d in (-1, 1)}
+    )
+    options: list[list[Any]] = []
+    for n in names:
+        r = plan.logic.by_name.get(n)
+        if r is None:
+            return False
+        if r.kind == "select1":
+            options.append(list(r.codes))
+        elif r.kind == "selectN":
+            options.append([[c] for c in r.codes] + [list(r.codes[:2])])
+        elif r.kind in ("int", "float"):
+            options.append([int(x) if r.kind == "int" else x for x in numbers] or [0])
+        else:
+            return False  # text, dates: the simulated forms decide
+    combos = list(itertools.islice(itertools.product(*options), 500))
+    if not combos:
+        return False
+    tries = 0
+    bad = {V.NOT_RELEVANT, V.CONSTRAINT, V.UNKNOWN_CODE, V.TYPE}
+    for base in answer_sets:
+        for combo in combos:
+            tries += 1
+            if tries > budget:
+                return False
+            answers = {**base, **dict(zip(names, combo, strict=True))}
+            if any(p.variable in names and p.code in bad for p in V.validate(plan.logic, answers)):
+                continue
+            if rule_fires(plan, rule, [answers]):
+                return True
+    return False
 
 
 # -- per response -----------------------------------------------------------------------------
@@ -242,6 +348,12 @@ def check_response(
 
     problems = V.validate(plan.logic, answers, ctx.today)
     missing_required = []
+    # answers to questions skipped for one cause make one flag («… câu C2–C9»)
+    skips = [p for p in problems if p.code == V.NOT_RELEVANT]
+    for idx, text in merge_skips([p.message_vi for p in skips]):
+        fields = tuple(skips[i].variable for i in idx)
+        flags.append(make_flag("skip_logic", text, fields=fields, **where))
+    problems = [p for p in problems if p.code != V.NOT_RELEVANT]
     for p in problems:
         if p.code == V.REQUIRED:
             missing_required.append(p.variable)
@@ -276,7 +388,9 @@ def check_response(
         flags.append(
             make_flag(
                 "missing_required",
-                "Chưa có trả lời cho câu bắt buộc: " + ", ".join(missing_required[:15]) + ".",
+                "Chưa có trả lời cho câu bắt buộc: "
+                + ", ".join(_number(plan, n) for n in missing_required[:15])
+                + ".",
                 fields=tuple(missing_required),
                 severity="info",
                 **where,
@@ -311,7 +425,7 @@ def check_response(
             )
 
     for rule in cfg.rules:
-        flag = _apply_rule(rule, values, ctx.today, where)
+        flag = _apply_rule(rule, values, ctx.today, where, plan)
         if flag is not None:
             flags.append(flag)
 
@@ -384,6 +498,16 @@ def over_quota(unit: str, valid: int, quota: int | None) -> Flag | None:
     )
 
 
+def _number(plan: Plan, name: str) -> str:
+    """The printed number of a question ("C1"), its name when unknown."""
+    from khaosat.questionnaire.wording import printed_number
+
+    try:
+        return printed_number(plan.questionnaire.question(name))
+    except KeyError:
+        return name
+
+
 def _check_fields(plan: Plan, name: str) -> tuple[str, ...]:
     for row in plan.questionnaire.checks:
         if row.get("name") == name:
@@ -398,22 +522,57 @@ def _check_fields(plan: Plan, name: str) -> tuple[str, ...]:
     return ()
 
 
-def _apply_rule(rule: CheckRule, values: Mapping[str, Any], today: Any, where: dict) -> Flag | None:
+def _apply_rule(
+    rule: CheckRule, values: Mapping[str, Any], today: Any, where: dict, plan: Plan | None = None
+) -> Flag | None:
     try:
         e = X.parse(rule.expression)
         refs = e.references()
         if any(r not in values for r in refs):
             return None  # applies only when every question it names is answered and relevant
-        if X.evaluate_bool(e, values, today=today):
-            return None
+        holds = X.evaluate_bool(e, values, today=today)
     except (X.ExprSyntaxError, X.ExprEvalError):
         return None
-    why = f"Quy tắc {rule.name} không thỏa: {rule.expression}"
-    if rule.message:
-        why += f" — {rule.message}"
+    if holds != rule.wrong:
+        return None
+    seen = _answers_seen(plan, refs, values)
+    if rule.wrong:
+        why = rule.message
+        if not why and plan is not None:
+            from khaosat.questionnaire.wording import describe_condition
+
+            text = describe_condition(plan.questionnaire, rule.expression)
+            why = f"Kết hợp trả lời sai: {text}"
+        why = why or f"Kết hợp trả lời sai (quy tắc {rule.name})"
+        seen = "" if not rule.message else seen
+    else:
+        why = f"Phiếu không thỏa quy tắc {rule.name}" + (
+            f": {rule.message}" if rule.message else ""
+        )
+    if seen:
+        why += f" ({seen})"
     return make_flag(
         "implausible", why, fields=tuple(sorted(refs)), severity=rule.severity, **where
     )
+
+
+def _answers_seen(plan: Plan | None, names: Iterable[str], values: Mapping[str, Any]) -> str:
+    """'câu A2 chọn «Từ 18 đến 30 tuổi», câu A4 chọn «Hưu trí»' for the named questions."""
+    if plan is None:
+        return ""
+    from khaosat.questionnaire.wording import answered_as
+
+    qn = plan.questionnaire
+    parts = []
+    for n in sorted(names, key=lambda n: list(plan.logic.by_name).index(n)):
+        rule = plan.logic.by_name.get(n)
+        if rule is None:
+            continue
+        v = values.get(n)
+        if rule.kind == "selectN" and isinstance(v, str):
+            v = v.split()
+        parts.append(answered_as(qn, rule.question, v))
+    return ", ".join(parts)
 
 
 def _pct(x: float) -> str:

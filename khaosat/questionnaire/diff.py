@@ -34,6 +34,15 @@ class Change:
     new: Any = None
 
     @property
+    def old_text(self) -> str:
+        """The value before, as a person reads it (no Python dict or list)."""
+        return as_text(self.old)
+
+    @property
+    def new_text(self) -> str:
+        return as_text(self.new)
+
+    @property
     def message(self) -> str:
         if self.item.startswith("choices:"):
             lst = self.item.split(":", 1)[1]
@@ -47,6 +56,29 @@ class Change:
         if self.kind == "removed":
             return f"Bỏ câu {self.item}."
         return f"Câu {self.item}: đổi {FIELDS.get(self.field, self.field)}."
+
+
+def _language(name: str) -> str:
+    """'Tiếng Việt (vi)' -> 'Tiếng Việt'; 'default' -> ''."""
+    name = name.split("(")[0].strip()
+    return "" if name.lower() == "default" else name
+
+
+def as_text(value: Any) -> str:
+    """A question attribute in plain words: labels per language, yes/no, or the text."""
+    if value is None or value == {} or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, dict):
+        parts = []
+        for lang, text in value.items():
+            name = _language(str(lang))
+            parts.append(f"{name}: {text}" if name and len(value) > 1 else str(text))
+        return "; ".join(parts)
+    if isinstance(value, list | tuple):
+        return ", ".join(as_text(v) for v in value)
+    return str(value)
 
 
 def diff(old: Questionnaire, new: Questionnaire) -> list[Change]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from khaosat.questionnaire import expr as X
+from khaosat.questionnaire import wording as W
 from khaosat.questionnaire.errors import CoercionError
 from khaosat.questionnaire.model import (
     Choice,
@@ -548,15 +549,8 @@ def validate(
             continue
         if not rel.get(name, True):
             if present:
-                cond = " và ".join(str(e) for e in rule.relevant)
                 problems.append(
-                    Problem(
-                        name,
-                        NOT_RELEVANT,
-                        f"Câu {name}{_label(q_)} có câu trả lời nhưng theo điều kiện ({cond}) "
-                        "thì câu này phải bỏ qua; hãy xóa câu trả lời hoặc kiểm tra lại các câu "
-                        "trước.",
-                    )
+                    Problem(name, NOT_RELEVANT, _skip_message(logic, rule, typed, values, t))
                 )
             continue
         try:
@@ -629,16 +623,12 @@ def validate(
                 cur = logic.xpath_value(name, value)
                 ok = X.to_boolean(rule.constraint._ev(X._Ctx(values, cur, t, None)))
                 if not ok:
-                    msg = next((m for m in q_.constraint_message.values() if m), "")
+                    msg = _vi_text(q_.constraint_message)
+                    text = W.constraint_sentence(
+                        logic.questionnaire, q_, value, str(rule.constraint), msg
+                    )
                     problems.append(
-                        Problem(
-                            name,
-                            CONSTRAINT,
-                            f"Câu {name}{_label(q_)}: câu trả lời {_fmt(value)} không thỏa ràng "
-                            f"buộc {rule.constraint}"
-                            + (f" ({msg})" if msg else "")
-                            + "; hãy đối chiếu lại với phiếu.",
-                        )
+                        Problem(name, CONSTRAINT, f"{text}; hãy đối chiếu lại với phiếu.")
                     )
         except X.ExprEvalError as exc:
             problems.append(Problem(name, EXPRESSION, f"Câu {name}: {exc.message_vi}"))
@@ -692,6 +682,34 @@ def prepare(
     bad = {p.variable for p in problems}
     problems += [p for p in validate(logic, answers, today) if p.variable not in bad]
     return answers, problems
+
+
+def _vi_text(texts: Mapping[str, str]) -> str:
+    """The Vietnamese text of a per-language column (else the first one given)."""
+    for lang, text in texts.items():
+        if text and ("vi" in lang.lower() or "việt" in lang.lower()):
+            return text
+    return next((m for m in texts.values() if m), "")
+
+
+def _skip_message(
+    logic: FormLogic, rule: Rule, answers: Mapping[str, Any], values: Mapping[str, Any], t: str
+) -> str:
+    """«Câu C1 chọn «Không» nên không trả lời câu C2. Xóa …» from the conditions that fail."""
+    names: list[str] = []
+    for e in rule.relevant:
+        try:
+            holds = X.to_boolean(e._ev(X._Ctx(values, None, t, None)))
+        except X.ExprEvalError:
+            holds = False
+        if not holds:
+            names.extend(r for r in sorted(e.references()) if r in logic.by_name)
+    cause = W.cause_of_skip(logic.questionnaire, names, answers)
+    own = W.printed_number(rule.question)
+    return W.skip_sentence(cause, [own]) + SKIP_ADVICE
+
+
+SKIP_ADVICE = ". Xóa câu trả lời thừa, hoặc sửa câu điều kiện nếu nhập sai."
 
 
 def _form_checks(logic: FormLogic, values: Mapping[str, Any], t: str) -> list[Problem]:

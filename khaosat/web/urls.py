@@ -27,6 +27,15 @@ urlpatterns = [
 ]
 
 # Each area's pages live under /surveys/<code>/ in its own app.
-AREAS = ["questionnaires", "sampling", "capture", "paper", "results", "monitoring", "odk", "openanswers"]
+AREAS = [
+    "questionnaires",
+    "sampling",
+    "capture",
+    "paper",
+    "results",
+    "monitoring",
+    "odk",
+    "openanswers",
+]
 for _area in AREAS:
     urlpatterns.append(path("surveys/<slug:code>/", include(f"khaosat.web.{_area}.urls")))

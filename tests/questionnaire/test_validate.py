@@ -64,7 +64,10 @@ def test_it_reports_an_answer_to_a_question_that_is_not_relevant():
     a = valid_answers() | {"b5": [2]}  # b4 = 2, so b5 is skipped
     problems = validate(mini_anket(), a, TODAY)
     assert codes(problems) == {("b5", "not_relevant")}
-    assert "${b4} = 1" in problems[0].message_vi
+    # in words: the question that decided the skip and its answer by label, no ${b4}
+    assert problems[0].message_vi.startswith("Câu B4 chọn «")
+    assert "nên không trả lời câu B5" in problems[0].message_vi
+    assert "${" not in problems[0].message_vi
 
 
 def test_a_whole_skipped_group_reports_each_answer():

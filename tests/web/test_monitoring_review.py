@@ -31,7 +31,7 @@ def broken(make_response, unit_a, sim_answers):
 def test_it_flags_a_response_as_it_arrives(broken):
     assert "constraint" in rules_of(broken)
     flag = broken.quality_flags.get(rule="constraint")
-    assert flag.fields == ["a2"] and "a2" in flag.why
+    assert flag.fields == ["a2"] and "Câu A2" in flag.why  # by its printed number
 
 
 def test_a_clean_response_gets_no_serious_flag(make_response, unit_a):

@@ -79,9 +79,7 @@ def receive(
     """Check an upload and record it as a batch; a batch without problems is stored at once.
 
     Raises SpreadsheetError (a Vietnamese message) when the file cannot be read at all."""
-    check = sheet.check_upload(
-        data, filename, door.rules_for(version), unit.code, unit.all_codes()
-    )
+    check = sheet.check_upload(data, filename, door.rules_for(version), unit.code, unit.all_codes())
     rows = [{"row": r.row, "serial": r.serial, "answers": r.answers} for r in check.valid_rows]
     new, unchanged, changed = classify(survey, rows)
     problems = [p.to_dict() | {"text": str(p)} for p in check.problems]

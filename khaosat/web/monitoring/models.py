@@ -74,12 +74,15 @@ class QualityFlag(models.Model):
 
 
 class CheckRule(models.Model):
-    """A cross-question rule a manager writes in the app: an expression that must hold."""
+    """A cross-question rule a manager writes in the app: the combination of answers that is
+    wrong ("Tuổi 18–30 mà đã nghỉ hưu"); a form matching it is flagged with the message.
+    (Rules stored before had `wrong` False: their expression had to hold.)"""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="check_rules")
     name = models.SlugField(_("tên quy tắc"), max_length=64)
-    expression = models.TextField(_("biểu thức phải đúng"))
-    message = models.TextField(_("giải thích khi không thỏa"), blank=True)
+    expression = models.TextField(_("điều kiện"))
+    message = models.TextField(_("lời cảnh báo"), blank=True)
+    wrong = models.BooleanField(_("điều kiện là kết hợp sai"), default=True)
     severity = models.CharField(
         _("mức độ"), max_length=16, choices=Severity, default=Severity.WARNING
     )

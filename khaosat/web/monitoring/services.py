@@ -54,7 +54,7 @@ def config_for(survey: Survey) -> CheckConfig:
     known = {k: v for k, v in overrides.items() if k in CheckConfig.__dataclass_fields__}
     known.pop("rules", None)
     rules = tuple(
-        CoreRule(r.name, r.expression, r.message, r.severity)
+        CoreRule(r.name, r.expression, r.message, r.severity, r.wrong)
         for r in CheckRule.objects.filter(survey=survey, active=True)
     )
     return CheckConfig(**known, rules=rules)
@@ -546,3 +546,96 @@ def dispositions_for(survey: Survey, units: list[Unit]) -> Dispositions:
         )
     unit_rows = [{"code": u.code, "name": u.name, "issued": issued(u)} for u in units]
     return dispositions(unit_rows, recs)
+
+
+# -- rules written in the app -----------------------------------------------------------------
+
+RULE_SIMULATIONS = 800  # simulated forms a new rule is tried on
+_SIMULATED: dict[tuple[int, str], list[dict]] = {}
+
+
+def simulated_forms(version: QuestionnaireVersion) -> list[dict]:
+    """Answer sets the simulator gives for this questionnaire (fixed seed; cached)."""
+    key = (version.pk, version.sha256)
+    if key not in _SIMULATED:
+        from khaosat.questionnaire.simulate import simulate
+
+        q = questionnaire_for(version)
+        sims = simulate(q, RULE_SIMULATIONS, seed=20260601) if q is not None else []
+        _SIMULATED.clear()
+        _SIMULATED[key] = [s.answers for s in sims]
+    return _SIMULATED[key]
+
+
+def check_new_rule(version: QuestionnaireVersion, expression: str, message: str) -> int:
+    """QualityError (Vietnamese) unless the rule names real questions and codes and some
+    combination of answers the form allows fires it; returns how many simulated forms do."""
+    from khaosat.quality.checks import check_rule_expression, rule_can_fire, rule_fires
+    from khaosat.quality.errors import QualityError
+
+    q = questionnaire_for(version)
+    if q is None:
+        raise QualityError("Khảo sát chưa có bảng hỏi: nạp bảng hỏi trước khi đặt quy tắc.")
+    check_rule_expression(q, expression)
+    rule = CoreRule("moi", expression, message, wrong=True)
+    sims = simulated_forms(version)
+    n = rule_fires(q, rule, sims)
+    if n == 0 and not rule_can_fire(q, rule, sims):
+        from khaosat.questionnaire.wording import describe_condition
+
+        raise QualityError(
+            f"Không phiếu nào theo bảng hỏi có thể có «{describe_condition(q, expression)}» "
+            f"(đã thử {RULE_SIMULATIONS} phiếu mô phỏng và mọi mã của các câu này): quy tắc này "
+            "sẽ không bao giờ báo. Kiểm tra lại câu hỏi, mã và điều kiện hỏi (một câu bị bỏ qua "
+            "thì không có trả lời)."
+        )
+    return n
+
+
+def rule_examples(version: QuestionnaireVersion, limit: int = 3) -> list[dict[str, Any]]:
+    """Rules built from this questionnaire that would fire on some simulated forms:
+    {expression, message, description, share}."""
+    from khaosat.quality.checks import rule_fires
+    from khaosat.questionnaire.wording import bare_label, describe_condition
+
+    q = questionnaire_for(version)
+    if q is None:
+        return []
+    singles = [x for x in q.iter_questions() if x.type == "select_one"]
+
+    def find(words: tuple[str, ...]):
+        for x in singles:
+            for c in q.choices_of(x):
+                if any(w in c.label().lower() for w in words):
+                    return x, c
+        return None
+
+    candidates = []  # ((question, choice), (question, choice), message)
+    young, retired = find(("18",)), find(("hưu",))
+    if young and retired and young[0].name != retired[0].name:
+        candidates.append((young, retired, f"{young[1].label()} mà {retired[1].label().lower()}"))
+    # any two closed questions in form order: the first answer of one with the last of the next
+    for a, b in zip(singles, singles[1:], strict=False):
+        ca, cb = q.choices_of(a), q.choices_of(b)
+        if ca and cb:
+            msg = f"{bare_label(a, 40)}: {ca[0].label()} mà {bare_label(b, 40)}: {cb[-1].label()}"
+            candidates.append(((a, ca[0]), (b, cb[-1]), msg))
+        if len(candidates) >= limit + 3:
+            break
+    sims = simulated_forms(version)
+    out = []
+    for (qa, ca), (qb, cb), msg in candidates:
+        expr = f"${{{qa.name}}} = {ca.code} and ${{{qb.name}}} = {cb.code}"
+        n = rule_fires(q, CoreRule("vidu", expr, msg, wrong=True), sims)
+        if n:
+            out.append(
+                {
+                    "expression": expr,
+                    "message": msg,
+                    "description": describe_condition(q, expr),
+                    "share": n / len(sims),
+                }
+            )
+        if len(out) >= limit:
+            break
+    return out

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from khaosat.quality import progress as P
-from khaosat.quality.checks import check_rule_expression
 from khaosat.quality.dispositions import REJECT_REASONS
 from khaosat.quality.errors import QualityError
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
@@ -142,7 +141,15 @@ def review(request, code, pk):
         survey=survey, response__isnull=True, unit=response.unit
     )
     flagged_fields = {name for f in flags for name in f.fields}
-    history = AuditEvent.objects.filter(object_type="response", object_id=str(response.pk))
+    from khaosat.web.core.auditlabels import action_label
+
+    history = list(
+        AuditEvent.objects.filter(object_type="response", object_id=str(response.pk)).order_by(
+            "-id"
+        )[:20]
+    )
+    for ev in history:
+        ev.action_label = action_label(ev.action)
     return render(
         request,
         "monitoring/review.html",
@@ -155,7 +162,7 @@ def review(request, code, pk):
             "reasons": REJECT_REASONS,
             "next_pk": reviewqueue.next_in_queue(_scoped_responses(request, survey), response),
             "scans": reviewqueue.scan_pages(response),
-            "history": history.order_by("-id")[:20],
+            "history": history,
             "is_open": response.status in OPEN,
         },
     )
@@ -308,7 +315,7 @@ def rules(request, code):
             problem = _("Khảo sát chưa có bảng hỏi: nạp bảng hỏi trước khi đặt quy tắc.")
         else:
             try:
-                check_rule_expression(q, expression)
+                fires = services.check_new_rule(version, expression, message)
             except QualityError as exc:
                 problem = exc.message
         if problem:
@@ -320,6 +327,7 @@ def rules(request, code):
                 expression=expression,
                 message=message,
                 severity=severity if severity in Severity.values else Severity.WARNING,
+                wrong=True,
                 created_by=request.user,
             )
             AuditEvent.record(
@@ -331,16 +339,31 @@ def rules(request, code):
             )
             messages.success(
                 request,
-                _("Đã thêm quy tắc. Bấm «Kiểm tra lại toàn bộ» để áp dụng cho phiếu đã có."),
+                _(
+                    "Đã thêm quy tắc (báo ở %(n)s trong %(total)s phiếu mô phỏng). Bấm «Kiểm tra "
+                    "lại toàn bộ» để áp dụng cho phiếu đã có."
+                )
+                % {"n": fires, "total": services.RULE_SIMULATIONS},
             )
-        return redirect("monitoring_rules", survey.code)
-    sheet_rules = q.checks if q else []
+            return redirect("monitoring_rules", survey.code)
+        # refused: the page again with what was typed, to be corrected
+    sheet_rules = [dict(r) for r in q.checks] if q else []
+    from khaosat.questionnaire.wording import describe_condition
+
+    stored = list(survey.check_rules.all())
+    for r in stored:
+        r.description = describe_condition(q, r.expression) if q else r.expression
+    for row in sheet_rules:
+        text = row.get("expression") or row.get("constraint") or ""
+        row["description"] = describe_condition(q, text)
     return render(
         request,
         "monitoring/rules.html",
         {
             "survey": survey,
-            "rules": survey.check_rules.all(),
+            "rules": stored,
+            "examples": services.rule_examples(version) if version else [],
+            "form": request.POST if request.method == "POST" else {},
             "sheet_rules": sheet_rules,
             "catalogue": RULES.values(),
             "severities": Severity.choices,
@@ -413,7 +436,12 @@ def audit(request, code):
     if g.get("format") == "csv":
         return _audit_csv(request, survey, qs, everything)
     verdict = audit_proof.verify()  # the same check as `khaosat audit verify`
-    actions = sorted(set(AuditEvent.objects.values_list("action", flat=True).distinct()))
+    from khaosat.web.core.auditlabels import action_label as _action_label
+
+    actions = [
+        (a, _action_label(a))
+        for a in sorted(set(AuditEvent.objects.values_list("action", flat=True).distinct()))
+    ]
     try:
         page = max(int(g.get("page", "1")), 1)
     except ValueError:
@@ -421,6 +449,16 @@ def audit(request, code):
     per = 100
     total = qs.count()
     events = list(qs[(page - 1) * per : page * per])
+    from khaosat.web.core.auditlabels import action_label, describe, object_label
+    from khaosat.web.results.dataset import questionnaire_of
+
+    q = questionnaire_of(survey)
+    for ev in events:
+        ev.action_label = action_label(ev.action)
+        ev.object_label = object_label(ev.object_type)
+        answers = q if ev.object_type == "response" else None
+        ev.old_text = describe(ev.old, answers)
+        ev.new_text = describe(ev.new, answers)
     query = g.copy()
     query.pop("page", None)
     query.pop("format", None)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from khaosat.questionnaire.diff import diff
+from khaosat.questionnaire.wording import describe_condition
 from khaosat.questionnaire.xlsform import to_xform
 from khaosat.web.core.scope import get_survey, requires
 from khaosat.web.questionnaires.services import definition_of, store_upload
@@ -78,7 +79,12 @@ def questionnaire_detail(request, code, version):
     for question in q.value_questions():
         labels = [(c.code, c.label(lang, q.default_language)) for c in q.choices_of(question)]
         rows.append(
-            {"q": question, "label": question.label(lang, q.default_language), "choices": labels}
+            {
+                "q": question,
+                "label": question.label(lang, q.default_language),
+                "choices": labels,
+                "condition": describe_condition(q, question.relevant or ""),
+            }
         )
     others = survey.questionnaires.exclude(pk=qv.pk).order_by("-created_at")
     preview_url = reverse("questionnaire_preview", args=[survey.code, qv.version])

@@ -56,7 +56,9 @@
       fs.id = "f-" + f.name;
       fs.dataset.field = f.name;
       const lg = document.createElement("legend");
-      lg.textContent = f.name + ". " + f.label;
+      // the label usually starts with the printed number ("A1. …"): do not number twice
+      const numbered = new RegExp("^\\s*" + f.name.replace(/[^A-Za-z0-9]/g, "") + "\\b", "i").test(f.label || "");
+      lg.textContent = numbered ? f.label : f.name + ". " + f.label;
       fs.appendChild(lg);
       if (f.hint) {
         const p = document.createElement("p");

@@ -1,0 +1,204 @@
+"""Questions and answers as a person reads them: the printed number ("C1"), the label, the
+labels of chosen codes, and plain sentences for a skipped question or a broken constraint.
+
+Messages for people never show `${var}`, an expression or a Python list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from khaosat.questionnaire.model import Question, Questionnaire
+
+# "C1. Trong 12 tháng qua…", "A2) …", "Câu 5. …": the number printed before the label
+_PRINTED = re.compile(r"^\s*(?:Câu\s+)?([A-ZĐ]{0,3}\d+(?:[._]\d+)*[a-z]?)\s*[.):]\s+", re.I)
+
+
+def printed_number(q: Question) -> str:
+    """The number printed for a question ("C1"), from its label, else its name in capitals."""
+    m = _PRINTED.match(q.label() or "")
+    if m:
+        return m.group(1).rstrip(".")
+    return q.name.upper() if re.fullmatch(r"[a-zA-Z]{1,3}\d+[a-z]?", q.name) else q.name
+
+
+def bare_label(q: Question, limit: int = 80) -> str:
+    """The label without its printed number, shortened to `limit` characters."""
+    text = " ".join((q.label() or "").split())
+    text = _PRINTED.sub("", text, count=1)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def question_ref(q: Question) -> str:
+    """'câu C1' — how a message names a question."""
+    return f"câu {printed_number(q)}"
+
+
+def answer_text(questionnaire: Questionnaire, q: Question, value: Any) -> str:
+    """An answer by its labels: «Không»; «Báo chí», «Loa phát thanh»; a number as itself."""
+    if value is None or value == [] or value == "":
+        return "chưa trả lời"
+    if q.is_select:
+        values = value if isinstance(value, list | tuple) else [value]
+        parts = []
+        for v in values:
+            choice = next((c for c in questionnaire.choices_of(q) if str(c.code) == str(v)), None)
+            parts.append(f"«{choice.label()}»" if choice is not None else f"mã {v}")
+        return ", ".join(parts)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return f"«{value}»" if isinstance(value, str) else str(value)
+
+
+def answered_as(questionnaire: Questionnaire, q: Question, value: Any) -> str:
+    """'câu C1 chọn «Không»' / 'câu A3 là 45' / 'câu C1 chưa trả lời'."""
+    ref = question_ref(q)
+    if value is None or value == [] or value == "":
+        return f"{ref} chưa trả lời"
+    verb = "chọn" if q.is_select else "là"
+    return f"{ref} {verb} {answer_text(questionnaire, q, value)}"
+
+
+def cause_of_skip(
+    questionnaire: Questionnaire, names: Iterable[str], answers: Mapping[str, Any]
+) -> str:
+    """Why a question is skipped, from the questions its condition names and their answers:
+    'Câu C1 chọn «Không»'."""
+    parts = []
+    for n in sorted(set(names), key=_form_order(questionnaire)):
+        try:
+            q = questionnaire.question(n)
+        except KeyError:
+            continue
+        parts.append(answered_as(questionnaire, q, answers.get(n)))
+    text = " và ".join(parts) or "các câu trước"
+    return text[:1].upper() + text[1:]
+
+
+def skip_sentence(cause: str, skipped: Sequence[str]) -> str:
+    """«Câu C1 chọn «Không» nên không trả lời câu C2–C9.»"""
+    return f"{cause} nên không trả lời câu {number_range(skipped)}"
+
+
+def number_range(numbers: Sequence[str]) -> str:
+    """'C2' or 'C2–C9' (first–last, in form order) or 'C2, C5'."""
+    numbers = list(dict.fromkeys(numbers))
+    if len(numbers) == 1:
+        return numbers[0]
+    if len(numbers) == 2:
+        return f"{numbers[0]}, {numbers[1]}"
+    return f"{numbers[0]}–{numbers[-1]}"
+
+
+_COUNT_MAX = re.compile(r"^\s*count-selected\(\s*\.\s*\)\s*<=?\s*(\d+)\s*$")
+_COUNT_MIN = re.compile(r"^\s*count-selected\(\s*\.\s*\)\s*>=?\s*(\d+)\s*$")
+_RANGE = re.compile(
+    r"^\s*\.\s*>=\s*(-?\d+(?:\.\d+)?)\s+and\s+\.\s*<=\s*(-?\d+(?:\.\d+)?)\s*$", re.I
+)
+
+
+def constraint_sentence(
+    questionnaire: Questionnaire, q: Question, value: Any, constraint: str, message: str = ""
+) -> str:
+    """'Câu F1 chọn «A», «B», «C», «D»: chỉ được chọn tối đa 3 phương án.'"""
+    head = answered_as(questionnaire, q, value)
+    head = head[:1].upper() + head[1:]
+    if message:
+        return f"{head}: {message.rstrip('.')}"
+    m = _COUNT_MAX.match(constraint or "")
+    if m:
+        return f"{head}: chỉ được chọn tối đa {m.group(1)} phương án"
+    m = _COUNT_MIN.match(constraint or "")
+    if m:
+        return f"{head}: phải chọn ít nhất {m.group(1)} phương án"
+    m = _RANGE.match(constraint or "")
+    if m:
+        return f"{head}: giá trị phải từ {m.group(1)} đến {m.group(2)}"
+    return f"{head}: câu trả lời này không hợp với điều kiện của câu hỏi"
+
+
+def _form_order(questionnaire: Questionnaire):
+    order = {q.name: i for i, q in enumerate(questionnaire.iter_questions())}
+    return lambda n: order.get(n, len(order))
+
+
+_SKIP_RE = re.compile(r"^(?P<cause>.+) nên không trả lời câu (?P<num>[^.;]+?)(?P<tail>[.;].*)?$")
+
+
+def merge_skips(messages: Sequence[str]) -> list[tuple[list[int], str]]:
+    """Skip sentences with the same cause merged into one ('… câu C2–C9'); each item is the
+    indices of the messages it stands for and its text; other messages are kept as they are."""
+    out: list[tuple[list[int], str]] = []
+    groups: dict[tuple[str, str], int] = {}
+    nums: list[list[str]] = []
+    for i, msg in enumerate(messages):
+        m = _SKIP_RE.match(msg)
+        if not m:
+            out.append(([i], msg))
+            nums.append([])
+            continue
+        key = (m.group("cause"), m.group("tail") or "")
+        if key in groups:
+            k = groups[key]
+            out[k][0].append(i)
+            nums[k].append(m.group("num"))
+        else:
+            groups[key] = len(out)
+            out.append(([i], msg))
+            nums.append([m.group("num")])
+    for (cause, tail), k in groups.items():
+        if len(nums[k]) > 1:
+            out[k] = (out[k][0], skip_sentence(cause, nums[k]) + tail)
+    return out
+
+
+_EQ = re.compile(r"\$\{(\w+)\}\s*(!=|=)\s*'?([\w-]+)'?")
+_SELECTED = re.compile(r"selected\(\s*\$\{(\w+)\}\s*,\s*'([\w-]+)'\s*\)")
+_REF = re.compile(r"\$\{(\w+)\}")
+
+
+def describe_condition(questionnaire: Questionnaire, text: str) -> str:
+    """An XLSForm condition in words: "${c1} = 1" -> 'câu C1 chọn «Có»'; other references
+    become 'câu X'; and/or/not in Vietnamese."""
+    if not text:
+        return ""
+
+    def question(name: str) -> Question | None:
+        try:
+            return questionnaire.question(name)
+        except KeyError:
+            return None
+
+    def choice(q: Question, code: str) -> str:
+        for c in questionnaire.choices_of(q):
+            if str(c.code) == code:
+                return f"«{c.label()}»"
+        return code
+
+    def eq(m: re.Match) -> str:
+        q = question(m.group(1))
+        if q is None:
+            return m.group(0)
+        if q.is_select:
+            verb = "không chọn" if m.group(2) == "!=" else "chọn"
+            return f"{question_ref(q)} {verb} {choice(q, m.group(3))}"
+        op = "khác" if m.group(2) == "!=" else "="
+        return f"{question_ref(q)} {op} {m.group(3)}"
+
+    def sel(m: re.Match) -> str:
+        q = question(m.group(1))
+        return f"{question_ref(q)} có chọn {choice(q, m.group(2))}" if q else m.group(0)
+
+    def ref(m: re.Match) -> str:
+        q = question(m.group(1))
+        return question_ref(q) if q else m.group(1)
+
+    out = _SELECTED.sub(sel, text)
+    out = _EQ.sub(eq, out)
+    out = _REF.sub(ref, out)
+    out = re.sub(r"\band\b", "và", out)
+    out = re.sub(r"\bor\b", "hoặc", out)
+    out = re.sub(r"\bnot\(", "không (", out)
+    return out
