@@ -49,7 +49,10 @@ def theme_blocks(
             e = ctx.share(col, [1])
             if ctx.safe(e):
                 rows.append((code, e))
-        blocks = [Block(kind="heading2", text=heading)]
+        # Numbered after the section's own headings ("5. …" after "4. So sánh …").
+        last = max((i for i, b in enumerate(ctx.blocks) if b.kind == "heading1"), default=-1)
+        k = sum(1 for b in ctx.blocks[last + 1 :] if b.kind == "heading2") + 1
+        blocks = [Block(kind="heading2", text=f"{k}. {heading}")]
         if not rows:
             blocks.append(
                 Block(
@@ -87,7 +90,9 @@ def theme_blocks(
                 rows=table,
             )
         )
-        lead = [f"“{book.label(c).lower()}” ({narrative.pct(e)})" for c, e in rows[:3]]
+        from khaosat.report.sections.context import lower_first
+
+        lead = [f"“{lower_first(book.label(c))}” ({narrative.pct_inner(e)})" for c, e in rows[:3]]
         blocks.append(Block(kind="paragraph", text="Nêu nhiều nhất là: " + "; ".join(lead) + "."))
         texts_col = df[variable] if variable in df.columns else None
         if texts_col is not None and quotes_per_theme > 0:

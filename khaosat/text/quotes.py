@@ -2,7 +2,8 @@
 
 A quote is taken only when, once scrubbed (`scrub.scrub_text`), it
 - has enough words to say something (at least `min_words`) and not too many (`max_chars`);
-- is not mostly masks (a personal detail was the point of it);
+- needed no mask at all (an answer that named a person, a number or an address is too close
+  to someone, even scrubbed);
 - comes from a group of respondents large enough (`min_group`): an answer from the only
   respondent of a unit, or of a rare group, could point at that person, so it is left out.
 Among the eligible answers of a theme, the ones closest to the theme (highest score) come
@@ -52,8 +53,8 @@ def choose_quotes(
         quote = scrub_text(raw)
         if len(quote.split()) < min_words or len(quote) > max_chars:
             continue
-        if masked_share(raw) > 0.2:
-            continue
+        if masked_share(raw) > 0:
+            continue  # it named a person, a number or an address: too close to someone
         key = _key(quote)
         if key in seen or any(key in s or s in key for s in seen):
             continue

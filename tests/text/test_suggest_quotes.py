@@ -42,7 +42,7 @@ def test_quotes_are_scrubbed_long_enough_and_not_repeated():
         "Gọi 0912345678",
     ]
     got = choose_quotes(texts, k=3)
-    assert "Nguyễn" not in " ".join(got)
+    assert "Nguyễn" not in " ".join(got) and "[họ tên]" not in " ".join(got)
     assert "Đường xấu" not in got  # too short to say something
     assert sum("lầy lội" in q for q in got) == 1  # near-duplicates once
     assert all("0912345678" not in q for q in got)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from khaosat.report import charts, narrative, vn
-from khaosat.report.privacy import scrub_text
 from khaosat.report.sections.context import DONT_KNOW, POSITIVE, Context, lower_first
 from khaosat.report.tables import QuestionInfo
 
@@ -159,17 +158,31 @@ def matrix(ctx: Context, items: list[QuestionInfo]) -> None:
 
 
 def quotes(ctx: Context, info: QuestionInfo) -> None:
+    """A few answers of an open question, chosen by khaosat.text.quotes: scrubbed, long enough,
+    never one that named someone, never from a unit with few answers."""
+    from khaosat.text.quotes import choose_quotes
+
     if info.name not in ctx.df:
         return
-    texts = [str(t).strip() for t in ctx.df[info.name].dropna().tolist() if str(t).strip()]
+    col = ctx.df[info.name]
+    written = col.notna() & col.astype(str).str.strip().ne("")
+    texts = col[written].astype(str).str.strip().tolist()
     if not texts:
         return
     limit = int(ctx.s.get("report", {}).get("quotes_per_question", 5))
     freq = pd.Series(texts).value_counts()
-    chosen = sorted(freq.index.tolist(), key=lambda t: (-freq[t], -len(t), t))[:limit]
+    groups = ctx.df.loc[written, "unit"].astype(str).tolist() if "unit" in ctx.df else None
+    chosen = choose_quotes(
+        texts,
+        scores=[float(freq[t]) for t in texts],
+        groups=groups,
+        k=limit,
+        min_group=max(1, ctx.min_cell // 2),
+    )
     ctx.add(
         "paragraph",
-        f"Ở {ctx.ref(info)}, có {vn.fmt_int(len(texts))} ý kiến ghi vào phiếu; một số ý kiến tiêu "
-        "biểu (đã lược bỏ thông tin cá nhân):",
+        f"Ở {ctx.ref(info)}, có {vn.fmt_int(len(texts))} ý kiến ghi vào phiếu"
+        + ("; một số ý kiến tiêu biểu (đã lược bỏ thông tin cá nhân):" if chosen else "."),
     )
-    ctx.add("bullets", items=[f"“{scrub_text(t)}”" for t in chosen])
+    if chosen:
+        ctx.add("bullets", items=[f"“{q}”" for q in chosen])

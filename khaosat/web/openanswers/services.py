@@ -374,3 +374,45 @@ def register_jobs() -> None:
             )
         except (ValueError, RuntimeError) as e:
             raise jobs.JobError(str(e)) from e
+
+
+# --- the report ----------------------------------------------------------------------------
+
+# Where a coded open question goes in the report, unless the report settings say otherwise
+# ([open_answers] section = ["question", …]): what pleases people with the results, what does
+# not with the causes, their proposals with the recommendations.
+REPORT_PLACES = {"results": ["g1"], "causes": ["g2"], "recommendations": ["g3"]}
+_HEADINGS = {
+    "results": ("Điều người trả lời hài lòng nhất (ý kiến ghi vào phiếu)", ""),
+    "causes": (
+        "Điều người trả lời chưa hài lòng nhất (ý kiến ghi vào phiếu)",
+        "Ý kiến tự ghi của người trả lời cho thấy nguyên nhân từ phía người dân cảm nhận.",
+    ),
+    "recommendations": (
+        "Kiến nghị, đề xuất của người trả lời (ý kiến ghi vào phiếu)",
+        "Các kiến nghị dưới đây là ý kiến tự ghi của người trả lời, được tổng hợp theo chủ đề.",
+    ),
+}
+
+
+def report_extensions(survey: Survey, cfg: dict | None = None) -> dict[str, list]:
+    """Section extensions of the report for the survey's coded open questions."""
+    from khaosat.report.themes import theme_blocks
+
+    places = (cfg or {}).get("open_answers") or REPORT_PLACES
+    coded = set(
+        AnswerCode.objects.filter(response__survey=survey).values_list("variable", flat=True)
+    )
+    out: dict[str, list] = {}
+    for section, variables in places.items():
+        for variable in variables:
+            if variable not in coded:
+                continue
+            book = get_book(survey, variable)
+            if not book.themes:
+                continue
+            heading, intro = _HEADINGS.get(section, (f"Ý kiến ở câu {variable.upper()}", ""))
+            out.setdefault(section, []).append(
+                theme_blocks(variable, book, heading=heading, intro=intro)
+            )
+    return out

@@ -115,7 +115,16 @@ def build_survey_report(
     ds = survey_dataset(survey)
     step(1, 3, f"Tính toán và soạn báo cáo ({ds.n} phiếu)")
     info = survey_info(survey, ds.design_note, report_date)
-    built = build_report(ds.questionnaire, ds.data, survey=info, settings=report_settings(survey))
+    cfg = report_settings(survey)
+    from khaosat.web.openanswers.services import report_extensions
+
+    built = build_report(
+        ds.questionnaire,
+        ds.data,
+        survey=info,
+        settings=cfg,
+        extensions=report_extensions(survey, cfg),
+    )
     step(2, 3, "Ghi tệp")
     fmts = [
         f for f in formats if f != "pdf" or shutil.which("soffice") or shutil.which("libreoffice")
