@@ -22,7 +22,8 @@ $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
-## Set up everything and serve the app at http://127.0.0.1:8000 on the embedded SQLite database.
+## Set up everything and serve the app at http://127.0.0.1:8000 (gunicorn) on the embedded SQLite database.
+## While no account exists it prints the one-time set-up link for the administrator.
 run: install
 	$(KHAOSAT) serve --addr 127.0.0.1:8000
 

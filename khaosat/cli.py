@@ -54,20 +54,40 @@ def manage(ctx: typer.Context) -> None:
     raise typer.Exit(run_django_command(list(ctx.args)))
 
 
-@app.command("serve", help="Chạy ứng dụng web (mặc định http://127.0.0.1:8000).")
+@app.command("serve", help="Chạy ứng dụng web (mặc định http://127.0.0.1:8000) bằng gunicorn.")
 def serve(
     addr: str = typer.Option("127.0.0.1:8000", help="Địa chỉ:cổng để phục vụ."),
     setup: bool = typer.Option(True, help="Migrate và nạp khảo sát mẫu trước khi chạy."),
+    workers: int = typer.Option(0, help="Số tiến trình (mặc định theo số lõi và bộ nhớ máy)."),
+    timeout: int = typer.Option(0, help="Giây tối đa cho một yêu cầu (mặc định 60)."),
+    dev: bool = typer.Option(False, "--dev", help="Máy chủ phát triển của Django (chỉ để thử)."),
 ) -> None:
     from khaosat.web.boot import run_django_command
+    from khaosat.web.config import ConfigError
 
+    os.umask(0o077)  # scans, reports and the database are for this service's user only
     if setup:
         for cmd in (["migrate", "--noinput"], ["load_survey", "surveys/hung-yen-2026"]):
             if not (cmd[0] == "load_survey" and not os.path.isdir(cmd[1])):
                 code = run_django_command(cmd)
                 if code:
                     raise typer.Exit(code)
-    raise typer.Exit(run_django_command(["runserver", addr, "--noreload"]))
+    try:
+        from khaosat.web.boot import check_database
+        from khaosat.web.boot import setup as django_setup
+        from khaosat.web.server import gunicorn_argv, print_setup_link
+
+        django_setup()
+        check_database()
+        print_setup_link(addr)
+        argv = gunicorn_argv(addr, workers, timeout)
+    except ConfigError as exc:
+        typer.echo(f"Lỗi cấu hình: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if dev:
+        raise typer.Exit(run_django_command(["runserver", addr, "--noreload"]))
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
 
 
 @app.command("version", help="In phiên bản.")

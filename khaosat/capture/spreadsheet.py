@@ -16,6 +16,13 @@ from khaosat.capture.errors import SerialError, SpreadsheetError
 from khaosat.capture.rules import FormRules
 from khaosat.questionnaire.errors import column_letter
 from khaosat.questionnaire.wording import merge_skips
+from khaosat.safety.workbooks import (
+    Limits,
+    WorkbookRefused,
+    capped_rows,
+    check_xlsx,
+    too_many_rows,
+)
 
 DATA_SHEET = "Phiếu"
 CODEBOOK_SHEET = "Bảng mã"
@@ -210,9 +217,17 @@ def read_table(data: bytes, filename: str = "") -> list[tuple[int, list[Any]]]:
     return _read_csv(data, filename)
 
 
+# One unit returns 45–50 forms; a file far larger than that is a mistake or an attack.
+IMPORT_LIMITS = Limits(max_rows=5_000, max_columns=1_000, max_cells=250_000)
+
+
 def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    try:  # size, rows, columns and macros from the zip directory, before any parsing
+        check_xlsx(data, filename, IMPORT_LIMITS)
+    except WorkbookRefused as exc:
+        raise SpreadsheetError(exc.message) from exc
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -223,11 +238,13 @@ def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     try:
         ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
         # read-only sheets are parsed while iterating: a damaged sheet fails here (found by
-        # the fuzzer: an XML ParseError escaped as a traceback)
+        # the fuzzer: an XML ParseError escaped as a traceback); rows and cells are capped
         rows = [
             (i, [_cell(v) for v in row])
-            for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
+            for i, row in enumerate(capped_rows(ws, filename, IMPORT_LIMITS), start=1)
         ]
+    except WorkbookRefused as exc:
+        raise SpreadsheetError(exc.message) from exc
     except Exception as exc:  # noqa: BLE001 - openpyxl/XML raise many kinds
         raise SpreadsheetError(
             f"Tệp {filename or 'tải lên'} bị hỏng: không đọc được các dòng của trang tính "
@@ -252,13 +269,23 @@ def _read_csv(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)  # a lone \r is a line end too
+    rows = []
     try:
-        return [(i, [_cell(v) for v in row]) for i, row in enumerate(reader, start=1)]
+        for i, row in enumerate(reader, start=1):
+            if i > IMPORT_LIMITS.max_rows:
+                raise SpreadsheetError(too_many_rows(filename, "CSV", IMPORT_LIMITS).message)
+            if len(row) > IMPORT_LIMITS.max_columns:
+                raise SpreadsheetError(
+                    f"Dòng {i} của tệp {filename or 'tải lên'} có {len(row)} cột, vượt giới hạn "
+                    f"{IMPORT_LIMITS.max_columns} cột: hãy dùng mẫu tải về của đơn vị."
+                )
+            rows.append((i, [_cell(v) for v in row]))
     except csv.Error as exc:  # found by the fuzzer: csv.Error escaped as a traceback
         raise SpreadsheetError(
             f"Tệp {filename or 'tải lên'} không đọc được như CSV ở dòng {reader.line_num} "
             f"({exc}). Trong Excel chọn Lưu thành › «CSV UTF-8 (Comma delimited)» rồi tải lên lại."
         ) from exc
+    return rows
 
 
 def check_upload(

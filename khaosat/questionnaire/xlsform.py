@@ -37,6 +37,7 @@ from khaosat.questionnaire.model import (
     Question,
     Questionnaire,
 )
+from khaosat.safety.workbooks import Limits, WorkbookRefused, capped_rows, check_xlsx
 
 Source = str | Path | bytes | BinaryIO
 
@@ -343,7 +344,11 @@ def _sheet_from_rows(
     return sheet
 
 
-def _read_xlsx(data: bytes) -> list[RawSheet]:
+# An XLSForm is a few hundred rows; these leave room and refuse bombs (khaosat.safety).
+XLSFORM_LIMITS = Limits(max_rows=20_000, max_columns=500, max_cells=300_000)
+
+
+def _read_xlsx(data: bytes, name: str = "") -> list[RawSheet]:
     import openpyxl
 
     with warnings.catch_warnings():
@@ -357,7 +362,7 @@ def _read_xlsx(data: bytes) -> list[RawSheet]:
             width = _header_width(header) + MAX_EMPTY_COLUMNS
             rows = [(1, header[:width])]
             run = 0
-            body = ws.iter_rows(min_row=2, max_col=max(width, 1), values_only=True)
+            body = capped_rows(ws, name, XLSFORM_LIMITS, min_row=2, max_col=max(width, 1))
             for n, row in enumerate(body, start=2):
                 cells = [_cell_text(v) for v in row]
                 rows.append((n, cells))
@@ -506,8 +511,11 @@ def read_raw(source: Source, filename: str | None = None) -> tuple[list[RawSheet
     fmt = sniff_format(data, name)
     label = f"«{name}»" if name else "tải lên"
     try:
+        if fmt in ("xlsx", "xls"):
+            # size, rows, columns and macros from the zip directory, before any parsing
+            check_xlsx(data, name or "", XLSFORM_LIMITS)
         if fmt == "xlsx":
-            return _read_xlsx(data), fmt
+            return _read_xlsx(data, name or ""), fmt
         if fmt == "xls":
             return _read_xls(data), fmt
         try:
@@ -524,6 +532,8 @@ def read_raw(source: Source, filename: str | None = None) -> tuple[list[RawSheet
         return (_read_md(text) if fmt == "md" else _read_csv(text)), fmt
     except XLSFormReadError:
         raise
+    except WorkbookRefused as exc:
+        raise XLSFormReadError(exc.message) from exc
     except (zipfile.BadZipFile, KeyError, EOFError) as exc:
         raise XLSFormReadError(
             f"Tệp {label} bị hỏng hoặc không trọn vẹn (không mở được như tệp .xlsx); "

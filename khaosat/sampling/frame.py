@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from khaosat.safety.workbooks import Limits, WorkbookRefused, capped_rows, check_xlsx
 from khaosat.sampling.errors import FrameError, OptionalPackageMissing
 
 if TYPE_CHECKING:
@@ -240,9 +241,17 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
     return columns, rows
 
 
+# A frame lists communes/wards: a province has a few hundred, the country about 10.000.
+FRAME_LIMITS = Limits(max_rows=50_000, max_columns=200, max_cells=300_000)
+
+
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
     import openpyxl
 
+    try:  # size, rows, columns and macros from the zip directory, before any parsing
+        check_xlsx(path.read_bytes(), path.name, FRAME_LIMITS)
+    except WorkbookRefused as exc:
+        raise FrameError(exc.message) from exc
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -250,7 +259,12 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]
     ws = wb.worksheets[0]
     columns: list[str] | None = None
     rows: list[tuple[str, dict[str, Any]]] = []
-    for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    try:
+        table = list(enumerate(capped_rows(ws, path.name, FRAME_LIMITS), start=1))
+    except WorkbookRefused as exc:
+        wb.close()
+        raise FrameError(exc.message) from exc
+    for r, values in table:
         if not any(v is not None and str(v).strip() for v in values):
             continue
         if columns is None:

@@ -34,6 +34,8 @@ class Config:
     debug: bool
     allowed_hosts: list[str]
     audit_key: str = ""
+    trusted_proxies: tuple = ()
+    https: bool = False
 
 
 def data_dir() -> Path:
@@ -41,10 +43,13 @@ def data_dir() -> Path:
 
 
 def ensure_data_dir(path: Path) -> Path:
+    """The data directory, created private (0700): it holds the database, keys and scans."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o700)
+            path.chmod(0o700)  # mkdir's mode is cut by the umask
         (path / "static").mkdir(exist_ok=True)
-        probe = path / ".write-test"
+        probe = path / f".write-test-{os.getpid()}"  # workers start side by side
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
@@ -64,11 +69,9 @@ def secret_key(path: Path) -> str:
     if f.exists():
         return f.read_text().strip()
     key = secrets.token_urlsafe(50)
-    f.write_text(key)
-    try:
-        f.chmod(0o600)
-    except OSError:
-        pass
+    fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
     return key
 
 
@@ -92,11 +95,48 @@ def audit_key(path: Path) -> str:
     return key
 
 
+def private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it is absent, and take group/other access away."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass  # ensure_data_dir has already said whether the directory is writable
+
+
+def trusted_proxies() -> tuple:
+    from khaosat.web.core.clientip import parse_networks
+
+    raw = os.environ.get("KHAOSAT_TRUSTED_PROXIES", "")
+    try:
+        return tuple(parse_networks(raw))
+    except ValueError as exc:
+        raise ConfigError(
+            f"KHAOSAT_TRUSTED_PROXIES có mục «{exc}» không phải địa chỉ IP hay mạng "
+            "(ví dụ 127.0.0.1 hoặc 10.0.0.0/24); hãy sửa lại danh sách, cách nhau bằng dấu phẩy."
+        ) from exc
+
+
 def load() -> Config:
     path = ensure_data_dir(data_dir())
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{path / 'khaosat.sqlite3'}"
+    if url.startswith("sqlite:///"):
+        # The database holds password hashes and sessions: never readable by other users.
+        # SQLite gives its -wal and -shm files the database file's mode.
+        db = Path(url.removeprefix("sqlite:///"))
+        if db.parent.is_dir():
+            private_file(db)
+    proxies = trusted_proxies()
+    https = env_bool("KHAOSAT_HTTPS", False)
+    if https and not proxies:
+        raise ConfigError(
+            "KHAOSAT_HTTPS=1 cần KHAOSAT_TRUSTED_PROXIES (địa chỉ của máy chủ nginx/Apache "
+            "giữ TLS, ví dụ 127.0.0.1) để biết yêu cầu nào thật sự đến qua HTTPS."
+        )
     debug = env_bool("DEBUG", False)
     hosts = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         hosts = ["127.0.0.1", "localhost", "[::1]"]
-    return Config(path, url, secret_key(path), debug, hosts, audit_key(path))
+    return Config(path, url, secret_key(path), debug, hosts, audit_key(path), proxies, https)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "khaosat.web.core",
     "khaosat.web.questionnaires",
     "khaosat.web.sampling",
@@ -38,8 +39,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "khaosat.web.core.middleware.TrustedProxyMiddleware",
+    "khaosat.web.core.middleware.RequestLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "khaosat.web.odk.middleware.OpenRosaHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "khaosat.web.core.middleware.VietnameseFirstLocaleMiddleware",
@@ -106,10 +110,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = 5
+# Throttling by account across addresses and by address across accounts (see core/throttle.py).
+AXES_HANDLER = "khaosat.web.core.throttle.Handler"
+AXES_FAILURE_LIMIT = 5  # = throttle.ACCOUNT_LIMIT; an address gets throttle.ADDRESS_LIMIT
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "khaosat.web.core.clientip.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "khaosat.web.core.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a success must not wipe a spray counted on this address
 AXES_VERBOSE = False
 
 LOGIN_URL = "login"
@@ -145,10 +153,39 @@ SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG and config.env_bool("KHAOSAT_HTTPS", False):
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Proxies whose X-Forwarded-For / -Proto are believed (khaosat.web.core.clientip); nobody else's.
+KHAOSAT_TRUSTED_PROXIES = list(CONF.trusted_proxies)
+if CONF.https and not DEBUG:
+    # TLS ends at the trusted proxy; TrustedProxyMiddleware drops X-Forwarded-Proto from others.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# W021 asks for HSTS preload: the public preload list cannot hold an intranet host name.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy: scripts, styles, images and fonts only from this server, no inline
+# script, handler or style attribute (templates wire behaviour in static JS: khaosat/app.js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # khaosat's own settings
 KHAOSAT_SMALL_CELL = 10  # results from fewer respondents are suppressed

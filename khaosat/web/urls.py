@@ -7,6 +7,7 @@ from khaosat.web.core import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("setup/", views.setup, name="setup"),
+    path("setup/<str:token>/", views.setup, name="setup_token"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -22,6 +23,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_status, name="job_status"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/new/", views.account_edit, name="account_new"),
+    path("accounts/unlock/", views.account_unlock, name="account_unlock"),
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
     path("", include("khaosat.web.odk.openrosa_urls")),  # ODK Collect (OpenRosa)
 ]

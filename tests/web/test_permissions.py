@@ -30,6 +30,7 @@ STAFF_ONLY = {
 MATRIX = {
     "home": (lambda f: {}, {r: 302 for r in ROLES}),
     "setup": (lambda f: {}, {r: 404 for r in ROLES}),  # gone once an account exists
+    "setup_token": (lambda f: {"token": "any"}, {r: 404 for r in ROLES}),
     "login": (lambda f: {}, {"anon": 200} | {r: 302 for r in ROLES if r != "anon"}),
     "logout": (lambda f: {}, {r: 405 for r in ROLES}),  # POST only
     "set_language": (lambda f: {}, {r: 302 for r in ROLES}),
@@ -62,6 +63,8 @@ MATRIX = {
     ),
     "account_list": (lambda f: {}, STAFF_ONLY),
     "account_new": (lambda f: {}, STAFF_ONLY),
+    # POST only: a GET is 405 once the role may manage accounts
+    "account_unlock": (lambda f: {}, STAFF_ONLY | {"admin": 405, "manager": 405}),
     "account_edit": (lambda f: {"pk": f["users"]["coord_a"].pk}, STAFF_ONLY),
 }
 

@@ -11,10 +11,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from khaosat.web.core import setup_link
 from khaosat.web.core.forms import AccountForm, AdminSetupForm
-from khaosat.web.core.middleware import is_local
 from khaosat.web.core.models import AuditEvent, Membership, Role, role_of
 from khaosat.web.core.scope import get_survey, get_unit, requires, visible_surveys, visible_units
 
@@ -22,12 +22,16 @@ User = get_user_model()
 
 
 @require_http_methods(["GET", "POST"])
-def setup(request):
-    """Create the administrator on first visit — only while no account exists, only locally."""
+def setup(request, token=None):
+    """Create the administrator — only while no account exists, only through the set-up link.
+
+    The link carries a one-time token printed on the server's console by `khaosat serve`; who
+    sent the request (an address, a proxy header) decides nothing here.
+    """
     if User.objects.exists():
         raise Http404()
-    if not is_local(request):
-        raise PermissionDenied(_("Chỉ tạo tài khoản quản trị đầu tiên được từ chính máy chủ."))
+    if not setup_link.check(token):
+        return render(request, "core/setup_link_needed.html", status=403)
     form = AdminSetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -44,6 +48,7 @@ def setup(request):
                 new={"username": user.username, "role": Role.ADMIN},
                 reason="Tạo quản trị viên lần đầu",
             )
+        setup_link.use_up()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Đã tạo tài khoản quản trị."))
         return redirect("survey_list")
@@ -115,8 +120,49 @@ def unit_detail(request, code, unit_code):
 
 @requires("accounts.manage")
 def account_list(request):
-    users = User.objects.select_related("membership").prefetch_related("membership__units")
-    return render(request, "core/account_list.html", {"users": users.order_by("username")})
+    from khaosat.web.core import throttle
+
+    users = list(
+        User.objects.select_related("membership")
+        .prefetch_related("membership__units")
+        .order_by("username")
+    )
+    for u in users:
+        until = throttle.locked_until(username=u.username)
+        u.locked_minutes = throttle.minutes_left(until) if until else None
+    return render(
+        request,
+        "core/account_list.html",
+        {"users": users, "locked_addresses": throttle.locked_addresses()},
+    )
+
+
+@requires("accounts.manage")
+@require_POST
+def account_unlock(request):
+    """Lift a sign-in lock: an account's (username) or an address's (ip)."""
+    from axes.utils import reset
+
+    username, ip = request.POST.get("username", "").strip(), request.POST.get("ip", "").strip()
+    if username:
+        target = get_object_or_404(User, username=username)
+        if role_of(target) == Role.ADMIN and role_of(request.user) != Role.ADMIN:
+            raise PermissionDenied(_("Chỉ quản trị hệ thống mới mở khóa được tài khoản quản trị."))
+        reset(username=username)
+        AuditEvent.record("account.unlock", target, user=request.user, new={"username": username})
+        messages.success(request, _("Đã mở khóa đăng nhập của %(name)s.") % {"name": username})
+    elif ip:
+        reset(ip=ip)
+        AuditEvent.record(
+            "account.unlock",
+            None,
+            object_type="address",
+            object_id=ip,
+            user=request.user,
+            new={"ip": ip},
+        )
+        messages.success(request, _("Đã mở khóa đăng nhập từ địa chỉ %(ip)s.") % {"ip": ip})
+    return redirect("account_list")
 
 
 @requires("accounts.manage")

@@ -1,0 +1,272 @@
+"""Checks on an uploaded workbook before any parser opens it: size, rows, columns, macros.
+
+An .xlsx is a zip. Its central directory says how large every part becomes once
+decompressed, and each sheet's `<dimension ref="A1:K1900000"/>` (near the top of the part)
+says how many rows and columns it spans: both are read without decompressing the sheets, so a
+124 KB file that unpacks to 1,9 million rows is refused in milliseconds. Readers then open the
+workbook with openpyxl in read-only mode and stop at `max_rows` whatever the file claimed.
+
+A workbook that carries code (a VBA project, Excel 4 macro sheets, ActiveX controls, embedded
+OLE objects) is refused with the reason; the user saves it again as a plain .xlsx.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_unpacked: int = 40 * MB  # all parts together, decompressed
+    max_shared_strings: int = 10 * MB  # openpyxl keeps the whole string table in memory
+    max_parts: int = 2000
+    max_rows: int = 100_000
+    max_columns: int = 2_000
+    max_cells: int = 2_000_000  # rows × columns: what a reader must hold
+
+
+DEFAULT = Limits()
+
+
+class WorkbookRefused(Exception):
+    """A workbook refused before reading; `message` is one Vietnamese sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+_CODE_PARTS = (
+    (re.compile(r"(^|/)vbaProject\.bin$", re.I), "một dự án VBA (macro)"),
+    (re.compile(r"^xl/macrosheets/", re.I), "trang macro Excel 4"),
+    (re.compile(r"^xl/activeX/", re.I), "điều khiển ActiveX"),
+    (re.compile(r"^xl/embeddings/", re.I), "đối tượng nhúng (OLE)"),
+)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{0,3})(\d*)(?::([A-Z]{1,3})(\d+))?"')
+_PLAIN_AGAIN = "hãy mở bằng Excel, chọn Lưu thành › «Sổ làm việc Excel (*.xlsx)» rồi tải lên lại."
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def macro_reason(data: bytes, filename: str = "") -> str | None:
+    """Why this file carries code (Vietnamese), or None. Works for .xlsx/.xlsm and old .xls."""
+    name = filename.lower()
+    if name.endswith((".xlsm", ".xltm", ".xlam", ".xlsb")):
+        return f"tệp {filename} là bảng tính có macro"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: old .xls
+        if "_VBA_PROJECT".encode("utf-16-le") in data or b"_VBA_PROJECT" in data:
+            return f"tệp {filename or 'tải lên'} chứa một dự án VBA (macro)"
+        return None
+    if data[:4] != b"PK\x03\x04":
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = z.namelist()
+            for n in names:
+                for pattern, what in _CODE_PARTS:
+                    if pattern.search(n):
+                        return f"tệp {filename or 'tải lên'} chứa {what}"
+            if "[Content_Types].xml" in names:
+                info = z.getinfo("[Content_Types].xml")
+                if info.file_size < MB:
+                    types = z.read(info).lower()
+                    if b"macroenabled" in types or b"vbaproject" in types:
+                        return f"tệp {filename or 'tải lên'} là bảng tính có macro"
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error):
+        return None
+    return None
+
+
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_STRING = re.compile(rb"<(?:\w+:)?si[\s/>]")
+
+
+def _count(z: zipfile.ZipFile, info: zipfile.ZipInfo, pattern, stop: int) -> int:
+    """Occurrences of `pattern` in a part, decompressed in chunks; stops once past `stop`."""
+    n, tail = 0, b""
+    with z.open(info) as fh:
+        while chunk := fh.read(1024 * 1024):
+            buf = tail + chunk
+            n += len(pattern.findall(buf, 0, max(0, len(buf) - 16)))
+            tail = buf[max(0, len(buf) - 16) :]
+            if n > stop:
+                return n
+    return n + len(pattern.findall(tail))
+
+
+def _safe_count(z, info, pattern, stop) -> int:
+    try:
+        return _count(z, info, pattern, stop)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error, EOFError):
+        return 0  # a damaged part: the parser will say the file cannot be read
+
+
+def _head(z: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 64 * 1024) -> bytes:
+    """The first `size` decompressed bytes of a part (never the whole part)."""
+    with z.open(info) as fh:
+        return fh.read(size)
+
+
+def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
+    """Part name ("xl/worksheets/sheet1.xml") → the sheet's name as the user sees it."""
+    try:
+        wb, rels = z.getinfo("xl/workbook.xml"), z.getinfo("xl/_rels/workbook.xml.rels")
+        if wb.file_size > MB or rels.file_size > MB:
+            return {}
+        wb_xml, rels_xml = z.read(wb), z.read(rels)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error):
+        return {}
+    targets = {}
+    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels_xml):
+        tag = rel.group(0)
+        rid, target = re.search(rb'Id="([^"]+)"', tag), re.search(rb'Target="([^"]+)"', tag)
+        if rid and target:
+            t = target.group(1).decode("utf-8", "replace").lstrip("/")
+            targets[rid.group(1)] = t if t.startswith("xl/") else "xl/" + t
+    names = {}
+    for sheet in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", wb_xml):
+        tag = sheet.group(0)
+        name, rid = re.search(rb'name="([^"]*)"', tag), re.search(rb'r:id="([^"]+)"', tag)
+        if name and rid and rid.group(1) in targets:
+            names[targets[rid.group(1)]] = name.group(1).decode("utf-8", "replace")
+    return names
+
+
+def check_xlsx(data: bytes, filename: str = "", limits: Limits = DEFAULT) -> None:
+    """Raise WorkbookRefused when the workbook is over a limit or carries code.
+
+    Only the zip directory and the first bytes of each sheet are read. A file that is not a
+    zip at all is left to the parser, which will say it cannot read it.
+    """
+    label = filename or "tải lên"
+    reason = macro_reason(data, filename)
+    if reason:
+        raise WorkbookRefused(f"Không nhận {reason}: {_PLAIN_AGAIN}")
+    if data[:4] != b"PK\x03\x04":
+        return
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    with z:
+        infos = z.infolist()
+        if len(infos) > limits.max_parts:
+            raise WorkbookRefused(
+                f"Tệp {label} có {_n(len(infos))} phần bên trong, quá giới hạn "
+                f"{_n(limits.max_parts)} phần của một bảng tính: hãy lưu lại thành .xlsx thường."
+            )
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > limits.max_unpacked:
+            raise WorkbookRefused(
+                f"Tệp {label} khi giải nén lớn {_n(unpacked // MB)} MB, vượt giới hạn "
+                f"{limits.max_unpacked // MB} MB của một bảng tính: hãy chia thành nhiều tệp "
+                "nhỏ hơn."
+            )
+        sheet_names = _sheet_names(z)
+        for info in infos:
+            name = info.filename
+            if (
+                name.lower() == "xl/sharedstrings.xml"
+                and info.file_size > limits.max_shared_strings
+            ):
+                raise WorkbookRefused(
+                    f"Bảng chuỗi chữ của tệp {label} lớn {info.file_size // MB} MB khi giải nén, "
+                    f"vượt giới hạn {limits.max_shared_strings // MB} MB: hãy chia thành nhiều tệp "
+                    "nhỏ hơn."
+                )
+            if name.lower() == "xl/sharedstrings.xml":
+                # every string is used by a cell; a table with more is a bomb for the parser
+                strings = _safe_count(z, info, _STRING, limits.max_cells)
+                if strings > limits.max_cells:
+                    raise WorkbookRefused(
+                        f"Bảng chuỗi chữ của tệp {label} có hơn {_n(limits.max_cells)} chuỗi, "
+                        "vượt giới hạn: hãy chia thành nhiều tệp nhỏ hơn."
+                    )
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            sheet = sheet_names.get(name) or name.rsplit("/", 1)[-1].removesuffix(".xml")
+            try:
+                head = _head(z, info)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error):
+                head = b""  # the parser will say the file is damaged
+            m = _DIMENSION.search(head)
+            if m:
+                last_col = (m.group(3) or m.group(1) or b"A").decode()
+                last_row = (m.group(4) or m.group(2) or b"1").decode()
+                rows, cols = int(last_row), _col_number(last_col)
+                if rows > limits.max_rows:
+                    raise WorkbookRefused(
+                        f"Trang {sheet} của tệp {label} có {_n(rows)} dòng, vượt giới hạn "
+                        f"{_n(limits.max_rows)} dòng: hãy xóa các dòng thừa hoặc chia thành nhiều tệp."
+                    )
+                if cols > limits.max_columns:
+                    raise WorkbookRefused(
+                        f"Trang {sheet} của tệp {label} có {_n(cols)} cột, vượt giới hạn "
+                        f"{_n(limits.max_columns)} cột: hãy xóa các cột thừa."
+                    )
+                if rows * cols > limits.max_cells:
+                    raise WorkbookRefused(
+                        f"Trang {sheet} của tệp {label} có {_n(rows)} dòng × {_n(cols)} cột, vượt "
+                        f"giới hạn {_n(limits.max_cells)} ô: hãy xóa các dòng, cột thừa."
+                    )
+            # what the sheet really holds, whatever its dimension tag says (or if it has none)
+            rows = _safe_count(z, info, _ROW, limits.max_rows)
+            if rows > limits.max_rows:
+                raise WorkbookRefused(
+                    f"Trang {sheet} của tệp {label} có hơn {_n(limits.max_rows)} dòng, vượt giới "
+                    "hạn: hãy xóa các dòng thừa hoặc chia thành nhiều tệp."
+                )
+            cells = _safe_count(z, info, _CELL, limits.max_cells)
+            if cells > limits.max_cells:
+                raise WorkbookRefused(
+                    f"Trang {sheet} của tệp {label} có hơn {_n(limits.max_cells)} ô, vượt giới "
+                    "hạn: hãy xóa các dòng, cột thừa hoặc chia thành nhiều tệp."
+                )
+
+
+def capped_rows(ws, label: str, limits: Limits = DEFAULT, **iter_kwargs):
+    """Rows of an openpyxl (read-only) sheet, stopping with WorkbookRefused at any limit.
+
+    The zip directory's figures can lie (a sheet without its dimension tag, cells far to the
+    right): this counts what is really read, so the work stays bounded whatever the file says.
+    """
+    cells = 0
+    for n, row in enumerate(ws.iter_rows(values_only=True, **iter_kwargs), start=1):
+        if n > limits.max_rows:
+            raise too_many_rows(label, ws.title, limits)
+        if len(row) > limits.max_columns:
+            raise WorkbookRefused(
+                f"Dòng {n} trang {ws.title} của tệp {label or 'tải lên'} có {_n(len(row))} cột, "
+                f"vượt giới hạn {_n(limits.max_columns)} cột: hãy xóa các cột thừa."
+            )
+        cells += len(row)
+        if cells > limits.max_cells:
+            raise WorkbookRefused(
+                f"Trang {ws.title} của tệp {label or 'tải lên'} có hơn {_n(limits.max_cells)} ô, "
+                "vượt giới hạn: hãy xóa các dòng, cột thừa hoặc chia thành nhiều tệp."
+            )
+        yield row
+
+
+def too_many_rows(label: str, sheet: str, limits: Limits = DEFAULT) -> WorkbookRefused:
+    """The refusal a reader raises when it meets row `max_rows + 1` while reading."""
+    return WorkbookRefused(
+        f"Trang {sheet} của tệp {label or 'tải lên'} có hơn {_n(limits.max_rows)} dòng, vượt "
+        "giới hạn: hãy xóa các dòng thừa hoặc chia thành nhiều tệp."
+    )
