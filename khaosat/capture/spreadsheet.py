@@ -16,6 +16,7 @@ from khaosat.capture.errors import SerialError, SpreadsheetError
 from khaosat.capture.rules import FormRules
 from khaosat.questionnaire.errors import column_letter
 from khaosat.questionnaire.wording import merge_skips
+from khaosat.safety.cells import escape_workbook
 from khaosat.safety.workbooks import (
     Limits,
     WorkbookRefused,
@@ -185,6 +186,7 @@ def template_xlsx(
         "Không sửa cột serial và dòng tiêu đề. Dòng chỉ có số phiếu mà không có câu trả lời sẽ bị bỏ qua.",
     ]:
         info.append([line])
+    escape_workbook(wb)  # labels come from the XLSForm: "=cmd|…" must stay text
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -221,6 +223,12 @@ def read_table(data: bytes, filename: str = "") -> list[tuple[int, list[Any]]]:
 IMPORT_LIMITS = Limits(max_rows=5_000, max_columns=1_000, max_cells=250_000)
 
 
+def _bounds(ws) -> dict:
+    """Never pad rows past the caps, and stop after 1.000 empty rows (formatting only)."""
+    width = min(ws.max_column or IMPORT_LIMITS.max_columns, IMPORT_LIMITS.max_columns)
+    return {"max_col": max(width, 1), "stop_after_empty": 1000}
+
+
 def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
@@ -241,7 +249,7 @@ def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
         # the fuzzer: an XML ParseError escaped as a traceback); rows and cells are capped
         rows = [
             (i, [_cell(v) for v in row])
-            for i, row in enumerate(capped_rows(ws, filename, IMPORT_LIMITS), start=1)
+            for i, row in enumerate(capped_rows(ws, filename, IMPORT_LIMITS, **_bounds(ws)), 1)
         ]
     except WorkbookRefused as exc:
         raise SpreadsheetError(exc.message) from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from khaosat.quality.checks import CheckConfig, ResponseRecord, check_survey, plan_of
 from khaosat.quality.flags import RULES, SEVERITY_LABELS
+from khaosat.safety import cells
 
 app = typer.Typer(
     help="Kiểm tra chất lượng phiếu: trùng số phiếu, phiếu gần trùng, trả lời một kiểu, "
@@ -90,7 +90,7 @@ def check(
     Console().print(table)
     if output:
         with open(output, "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
+            w = cells.writer(fh)
             w.writerow(["phieu", "don_vi", "quy_tac", "muc_do", "cau", "ly_do", "lien_quan"])
             for f in flags:
                 w.writerow(

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from khaosat.safety.cells import safe_frame
+
 app = typer.Typer(
     help="Bảng hỏi XLSForm: kiểm tra, chuyển sang XForm, in sổ mã (codebook).",
     no_args_is_help=True,
@@ -116,7 +118,7 @@ def codebook_command(
         else:
             from khaosat.questionnaire.dataset import codebook_frame
 
-            codebook_frame(q, lang).to_csv(output, index=False)
+            safe_frame(codebook_frame(q, lang)).to_csv(output, index=False)
         typer.echo(f"Đã ghi sổ mã ({_vi_count(len(entries))} biến) vào {output}.")
         return
     table = Table(title=f"Sổ mã — {q.title or q.form_id or file.name}", show_lines=False)

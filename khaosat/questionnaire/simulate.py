@@ -45,6 +45,7 @@ from typing import Any
 from khaosat.questionnaire import expr as X
 from khaosat.questionnaire.model import Group, Item, Questionnaire, code_value
 from khaosat.questionnaire.validate import OTHER_CODE, FormLogic, Rule, compile_logic
+from khaosat.safety.cells import safe_frame
 
 __all__ = [
     "ANKET_EFFECTS",
@@ -938,9 +939,9 @@ def write_responses(
     frame = responses_frame(q, responses)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8")
+        safe_frame(frame).to_csv(path, index=False, encoding="utf-8")
     elif suffix == ".xlsx":
-        frame.to_excel(path, index=False, sheet_name="mo_phong")
+        safe_frame(frame).to_excel(path, index=False, sheet_name="mo_phong")
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)
     else:

@@ -37,6 +37,7 @@ from khaosat.questionnaire.model import (
     Question,
     Questionnaire,
 )
+from khaosat.safety.cells import set_text, unescape
 from khaosat.safety.workbooks import Limits, WorkbookRefused, capped_rows, check_xlsx
 
 Source = str | Path | bytes | BinaryIO
@@ -280,7 +281,7 @@ def _cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, int | _dt.datetime | _dt.time | _dt.date):
         return str(value)
-    return str(value).replace("\xa0", " ").strip()
+    return unescape(str(value).replace("\xa0", " ").strip())
 
 
 def _trim(cells: list[str]) -> list[str]:
@@ -1130,9 +1131,9 @@ def write_xlsx(q: Questionnaire, target: str | Path | BinaryIO) -> None:
                     continue
                 if isinstance(value, str):
                     value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text such as "=== A ===" is not a formula
+                # text such as "=== A ===" or "=cmd|…" is never a formula (khaosat.safety);
+                # the reader takes the apostrophe off again, as Excel does
+                set_text(ws.cell(row=r, column=c), value)
         if matrix:
             for cell in ws[1]:
                 cell.font = Font(bold=True)

@@ -19,6 +19,7 @@ import pandas as pd
 from khaosat.report import vn
 from khaosat.report.errors import ReportError
 from khaosat.report.model import ResultTable
+from khaosat.safety.cells import escape_workbook, safe_frame
 
 
 @dataclass
@@ -130,7 +131,7 @@ def coerce_codebook(codebook: Any) -> list[CodebookEntry]:
 def write_csv(df: pd.DataFrame, path: str | Path, codebook: Any = None) -> list[Path]:
     """Data as UTF-8 CSV with BOM (opens correctly in Excel), plus `<name>_codebook.csv`."""
     path = Path(path)
-    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     written = [path]
     entries = coerce_codebook(codebook)
     if entries:
@@ -143,7 +144,7 @@ def write_csv(df: pd.DataFrame, path: str | Path, codebook: Any = None) -> list[
                 rows.append([e.variable, e.label, e.type, "", ""])
         cb = pd.DataFrame(rows, columns=["bien", "nhan", "kieu", "ma", "nhan_gia_tri"])
         cb_path = path.with_name(path.stem + "_codebook.csv")
-        cb.to_csv(cb_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        safe_frame(cb).to_csv(cb_path, index=False, encoding="utf-8-sig", lineterminator="\n")
         written.append(cb_path)
     return written
 
@@ -381,6 +382,7 @@ def write_xlsx(
     index.column_dimensions["A"].width = 22
     index.column_dimensions["B"].width = 90
     wb.properties.creator = "khaosat"
+    escape_workbook(wb)  # labels and open answers never run as formulas
     wb.save(str(path))
     return Path(path)
 

@@ -40,10 +40,17 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 def safe_frame(frame):
     """A copy of a pandas DataFrame with every text cell (and column name) escaped."""
+    import pandas as pd
+    from pandas.api import types
+
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "category"):
-            out[col] = out[col].map(safe_cell, na_action="ignore")
+        dtype = out[col].dtype
+        if types.is_numeric_dtype(dtype) or types.is_datetime64_any_dtype(dtype):
+            continue  # numbers and dates cannot hold a formula
+        if isinstance(dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)
+        out[col] = out[col].map(safe_cell, na_action="ignore")
     out.columns = [safe_cell(c) for c in out.columns]
     return out
 
@@ -75,3 +82,24 @@ def set_text(cell, value: Any) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+
+
+def escape_workbook(wb) -> None:
+    """Escape every text cell of an openpyxl workbook in place; call it just before `save`.
+
+    openpyxl stores a string that starts with "=" as a formula: every such cell is made text.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and (
+                    cell.data_type == "f" or needs_escape(cell.value)
+                ):
+                    set_text(cell, cell.value)
+
+
+def unescape(value: Any) -> Any:
+    """Undo `safe_cell` on text read back from a file khaosat wrote (as Excel itself does)."""
+    if isinstance(value, str) and value.startswith("'") and needs_escape(value[1:]):
+        return value[1:]
+    return value

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from khaosat.safety import cells
 from khaosat.safety.workbooks import Limits, WorkbookRefused, capped_rows, check_xlsx
 from khaosat.sampling.errors import FrameError, OptionalPackageMissing
 
@@ -260,7 +261,11 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]
     columns: list[str] | None = None
     rows: list[tuple[str, dict[str, Any]]] = []
     try:
-        table = list(enumerate(capped_rows(ws, path.name, FRAME_LIMITS), start=1))
+        width = min(ws.max_column or FRAME_LIMITS.max_columns, FRAME_LIMITS.max_columns)
+        rows = capped_rows(
+            ws, path.name, FRAME_LIMITS, max_col=max(width, 1), stop_after_empty=1000
+        )
+        table = list(enumerate(rows, start=1))
     except WorkbookRefused as exc:
         wb.close()
         raise FrameError(exc.message) from exc
@@ -372,7 +377,7 @@ def write_frame(frame: Frame, path: str | Path, *, header: Sequence[str] = ()) -
     with path.open("w", encoding="utf-8", newline="") as fh:
         for line in header:
             fh.write(f"# {line}\n")
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = cells.writer(fh, lineterminator="\n")
         writer.writerow(frame.columns)
         for row in frame.rows:
             writer.writerow([_cell(row.get(c)) for c in frame.columns])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import importlib.metadata
 import json
@@ -15,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from khaosat.safety import cells
 from khaosat.sampling.allocation import allocate
 from khaosat.sampling.design import CertaintyUnit, Design
 from khaosat.sampling.errors import DesignError, FrameError, SamplingError
@@ -428,7 +428,7 @@ def write_plan_csv(plan: Plan, path: str | Path) -> None:
         )
         fh.write(f"# {plan.method_note}\n")
         fh.write(f"# frame={plan.frame.source} sha256={plan.frame.sha256()}\n")
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = cells.writer(fh, lineterminator="\n")
         writer.writerow(PLAN_CSV_COLUMNS)
         for u in plan.units:
             writer.writerow(

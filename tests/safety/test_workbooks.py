@@ -24,26 +24,40 @@ def test_a_plain_workbook_passes():
     check_xlsx(plain_workbook(), "mau.xlsx")
 
 
-def test_rows_are_read_from_the_dimension_without_decompressing_the_sheet():
+def test_rows_are_counted_before_any_parser_runs():
     bomb = xlsx(1_900_000, row_xml=b"<row/>")
     assert len(bomb) < 200 * 1024
     t0 = time.monotonic()
     with pytest.raises(WorkbookRefused) as e:
         check_xlsx(bomb, "bom.xlsx", Limits(max_rows=5_000))
-    assert time.monotonic() - t0 < 0.5
+    assert time.monotonic() - t0 < 2.0  # counting stops as soon as the cap is passed
     assert e.value.message == (
-        "Trang du_lieu của tệp bom.xlsx có 1.900.000 dòng, vượt giới hạn 5.000 dòng: "
+        "Trang du_lieu của tệp bom.xlsx có hơn 5.000 dòng, vượt giới hạn: "
         "hãy xóa các dòng thừa hoặc chia thành nhiều tệp."
     )
 
 
-def test_columns_are_capped():
-    wb = openpyxl.Workbook()
-    wb.active.cell(row=1, column=3000, value="x")
+def test_a_lying_dimension_tag_does_not_help():
+    bomb = xlsx(300_000, row_xml=b"<row/>").replace(b'ref="A1:B300000"', b'ref="A1:B2"     ')
+    with pytest.raises(WorkbookRefused, match="có hơn 5.000 dòng"):
+        check_xlsx(bomb, "bom.xlsx", Limits(max_rows=5_000))
+
+
+def test_cells_are_capped():
+    bomb = xlsx(2_000, row_xml=b"<row>" + b"<c><v>1</v></c>" * 600 + b"</row>")
+    with pytest.raises(WorkbookRefused, match="có hơn 250.000 ô, vượt giới hạn"):
+        check_xlsx(bomb, "o.xlsx", Limits(max_cells=250_000))
+
+
+def test_a_formatted_sheet_whose_dimension_spans_a_million_rows_is_fine():
+    # Excel writes A1:XFD1048576 when whole columns are formatted; only real cells count
+    wb = openpyxl.load_workbook(io.BytesIO(plain_workbook()))
+    ws = wb.active
+    ws.column_dimensions["A"].width = 30
+    ws["XFD1048576"].number_format = "@"
     buf = io.BytesIO()
     wb.save(buf)
-    with pytest.raises(WorkbookRefused, match="3.000 cột, vượt giới hạn 2.000 cột"):
-        check_xlsx(buf.getvalue(), "rong.xlsx")
+    check_xlsx(buf.getvalue(), "mau.xlsx", Limits(max_rows=5_000, max_columns=1_000))
 
 
 def test_the_decompressed_size_is_capped():

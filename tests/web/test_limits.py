@@ -44,12 +44,12 @@ def test_an_xlsx_with_1_9_million_rows_is_refused(keyer, import_url):
     assert len(bomb) < 400 * 1024
     with measured() as cost:
         r = upload(keyer, import_url, "bom.xlsx", bomb)
-    assert "có 1.900.000 dòng, vượt giới hạn 5.000 dòng" in refused(r)
+    assert "có hơn 5.000 dòng, vượt giới hạn" in refused(r)
     assert cost.seconds < SECONDS and cost.rss_growth < GROWTH, vars(cost)
 
 
 def test_rows_without_a_dimension_tag_stop_at_the_cap(keyer, import_url):
-    bomb = xlsx(300_000, dimension=False, row_xml=b"<row/>")  # small when unpacked, many rows
+    bomb = xlsx(300_000, dimension=False, row_xml=b"<row/>")  # openpyxl would parse it all
     with measured() as cost:
         r = upload(keyer, import_url, "bom.xlsx", bomb)
     assert "có hơn 5.000 dòng, vượt giới hạn" in refused(r)

@@ -116,4 +116,7 @@ def test_downloads(login, survey, users):
     assert text.startswith("\ufeff") and "dv,select_one,Có phải đảng viên?,2,Không" in text
     xl = c.get(reverse("questionnaire_download", args=[survey.code, "1", "xlsx"]))
     assert xl.content == bytes(QuestionnaireVersion.objects.get(form_id="thu").xlsform)
-    assert xl["Content-Disposition"] == 'attachment; filename="phieu.xlsx"'
+    assert (
+        xl["Content-Disposition"]
+        == "attachment; filename=\"phieu.xlsx\"; filename*=UTF-8''phieu.xlsx"
+    )

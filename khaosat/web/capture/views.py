@@ -19,6 +19,7 @@ from khaosat.capture.errors import SpreadsheetError
 from khaosat.questionnaire.errors import QuestionnaireError
 from khaosat.web.capture import door, imports, keying
 from khaosat.web.capture.models import Discrepancy, ImportBatch
+from khaosat.web.core.downloads import attach
 from khaosat.web.core.models import Response
 from khaosat.web.core.scope import get_survey, get_unit, has_perm, requires, visible_units
 
@@ -267,7 +268,7 @@ def template(request, code, unit_code):
     resp = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    resp["Content-Disposition"] = f'attachment; filename="phieu-{survey.code}-{unit.code}.xlsx"'
+    attach(resp, f"phieu-{survey.code}-{unit.code}.xlsx")
     return resp
 
 

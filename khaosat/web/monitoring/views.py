@@ -3,7 +3,6 @@ check rules, and the audit log (with CSV export and chain verification)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -20,7 +19,9 @@ from khaosat.quality.dispositions import REJECT_REASONS
 from khaosat.quality.errors import QualityError
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
 from khaosat.questionnaire.errors import QuestionnaireError
+from khaosat.safety import cells
 from khaosat.web.core import audit as audit_proof
+from khaosat.web.core.downloads import attach
 from khaosat.web.core.models import AuditEvent, Response
 from khaosat.web.core.scope import get_survey, has_perm, requires, visible_units
 from khaosat.web.monitoring import reviewqueue, services
@@ -486,9 +487,9 @@ def audit(request, code):
 def _audit_csv(request, survey, qs, everything):
     resp = HttpResponse(content_type="text/csv; charset=utf-8")
     name = "nhat-ky-tat-ca" if everything else f"nhat-ky-{survey.code}"
-    resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    attach(resp, f"{name}.csv")
     resp.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    w = csv.writer(resp)
+    w = cells.writer(resp)
     w.writerow(
         [
             "id",

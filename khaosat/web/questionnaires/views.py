@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -14,7 +13,10 @@ from django.views.decorators.http import require_POST
 
 from khaosat.questionnaire.diff import diff
 from khaosat.questionnaire.wording import describe_condition
-from khaosat.questionnaire.xlsform import to_xform
+from khaosat.questionnaire.xlsform import to_xform, to_xlsx_bytes
+from khaosat.safety import cells
+from khaosat.safety.workbooks import macro_reason
+from khaosat.web.core.downloads import attach
 from khaosat.web.core.scope import get_survey, requires
 from khaosat.web.questionnaires.services import definition_of, store_upload
 
@@ -109,18 +111,22 @@ def questionnaire_download(request, code, version, fmt):
     base = f"{qv.form_id or survey.code}-{qv.version}"
     if fmt == "xlsx":
         name = qv.filename or f"{base}.xlsx"
-        resp = HttpResponse(bytes(qv.xlsform), content_type="application/octet-stream")
-        resp["Content-Disposition"] = f'attachment; filename="{name}"'
+        data = bytes(qv.xlsform)
+        if macro_reason(data, name):  # stored before macros were refused: serve it plain
+            data = to_xlsx_bytes(definition_of(qv))
+            name = f"{name.rsplit('.', 1)[0]}.xlsx"
+        resp = HttpResponse(data, content_type="application/octet-stream")
+        attach(resp, name)
         return resp
     q = definition_of(qv)
     if fmt == "xml":
         resp = HttpResponse(to_xform(q), content_type="application/xml; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{base}.xml"'
+        attach(resp, f"{base}.xml")
         return resp
     if fmt == "codebook.csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # Excel reads UTF-8 with a BOM
-        w = csv.writer(buf)
+        w = cells.writer(buf)
         w.writerow(["bien", "kieu", "cau_hoi", "ma", "nhan"])
         for question in q.value_questions():
             label = question.label(None, q.default_language)
@@ -132,7 +138,7 @@ def questionnaire_download(request, code, version, fmt):
                     [question.name, question.type, label, c.code, c.label(None, q.default_language)]
                 )
         resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{base}-codebook.csv"'
+        attach(resp, f"{base}-codebook.csv")
         return resp
     raise Http404()
 

@@ -18,6 +18,7 @@ from khaosat.report.dashboard import dashboard_data
 from khaosat.report.errors import ReportError
 from khaosat.report.tables import describe_questionnaire
 from khaosat.web.core import jobs
+from khaosat.web.core.downloads import attach
 from khaosat.web.core.models import AuditEvent, Job
 from khaosat.web.core.scope import get_survey, is_unit_scoped, requires, visible_units
 from khaosat.web.results.dataset import survey_dataset
@@ -190,7 +191,7 @@ def report_file(request, code, pk, fmt):
     AuditEvent.record(
         "export.report", j, user=request.user, survey=survey, new={"format": fmt, "job": j.pk}
     )
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(path).name)
+    return attach(FileResponse(open(path, "rb"), as_attachment=True), Path(path).name)
 
 
 @requires("raw.export")
@@ -222,4 +223,4 @@ def raw_export(request, code, fmt):
         survey=survey,
         new={"format": fmt, "rows": ds.n, "simulated": ds.simulated},
     )
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=Path(path).name)
+    return attach(FileResponse(open(path, "rb"), as_attachment=True), Path(path).name)

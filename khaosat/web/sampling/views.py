@@ -18,6 +18,7 @@ from khaosat.sampling.errors import SamplingError
 from khaosat.sampling.frame import column_label
 from khaosat.sampling.plan import method_label, weight_rule_label
 from khaosat.sampling.precision import required_sample_size
+from khaosat.web.core.downloads import attach
 from khaosat.web.core.models import AuditEvent
 from khaosat.web.core.scope import get_survey, requires
 from khaosat.web.sampling.services import (
@@ -200,5 +201,5 @@ def plan_download(request, code):
         write_plan_csv(Plan.from_dict(run.plan), path)
         data = path.read_bytes()
     resp = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="ke-hoach-chon-mau-{survey.code}.csv"'
+    attach(resp, f"ke-hoach-chon-mau-{survey.code}.csv")
     return resp
