@@ -18,12 +18,18 @@ BODY_LIMITS = {
     "questionnaire_upload": 10 * MB,
     "sampling_sizes": 10 * MB,
     "paper_upload": 300 * MB,  # scanned batches: files go to disk in chunks, never to memory
+    # ODK Collect: the view's own cap (X-OpenRosa-Accept-Content-Length) plus multipart framing;
+    # keyed by view too, for the unnamed "//submission" routes
+    "khaosat.web.odk.openrosa.submission": 11 * MB,
 }
 
 
-def body_limit(url_name: str | None) -> int:
+def body_limit(url_name: str | None, view: str = "") -> int:
+    """The cap of a route, by URL name or by the view's dotted path."""
     limits = BODY_LIMITS | getattr(settings, "KHAOSAT_BODY_LIMITS", {})
-    return limits.get(url_name or "", DEFAULT_BODY_LIMIT)
+    if url_name in limits:
+        return limits[url_name]
+    return limits.get(view, DEFAULT_BODY_LIMIT)
 
 
 def size_text(n: int) -> str:

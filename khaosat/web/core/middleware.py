@@ -83,10 +83,12 @@ class RequestLimitMiddleware:
         from khaosat.web.core.limits import LimitedUploadHandler, body_limit
 
         try:
-            name = resolve(request.path_info).url_name
+            match = resolve(request.path_info)
+            name, func = match.url_name, match.func
+            view = f"{getattr(func, '__module__', '')}.{getattr(func, '__name__', '')}"
         except Resolver404:
-            name = None
-        limit = body_limit(name)
+            name, view = None, ""
+        limit = body_limit(name, view)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
