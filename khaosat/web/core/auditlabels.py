@@ -29,6 +29,9 @@ ACTIONS = {
     "sampling.select": _("Chọn mẫu"),
     "sampling.sizes": _("Nhập quy mô khung mẫu"),
     "survey.create": _("Tạo khảo sát"),
+    "text.autocode": _("Mã hóa tự động ý kiến mở"),
+    "text.code": _("Mã hóa một ý kiến mở"),
+    "text.codebook": _("Sửa bộ chủ đề ý kiến mở"),
 }
 
 OBJECTS = {
@@ -44,6 +47,7 @@ OBJECTS = {
     "job": _("Việc nền"),
     "scanbatch": _("Lô quét"),
     "paperform": _("Phiếu giấy"),
+    "themebook": _("Bộ chủ đề"),
 }
 
 FIELDS = {

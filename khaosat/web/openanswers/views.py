@@ -173,9 +173,10 @@ def download(request, code, variable):
     survey = get_survey(request.user, code)
     _question(survey, variable)
     book = services.get_book(survey, variable)
+    from khaosat.web.core.downloads import attach
+
     resp = HttpResponse(T.dumps(book), content_type="application/toml; charset=utf-8")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''chu-de-{variable}.toml"
-    return resp
+    return attach(resp, f"chu-de-{variable}.toml")
 
 
 @requires("text.code")
