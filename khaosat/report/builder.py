@@ -25,7 +25,7 @@ from khaosat.report.backend import Estimator, get_estimator
 from khaosat.report.errors import ReportError
 from khaosat.report.model import Driver, ReportDoc, ResultTable
 from khaosat.report.privacy import scrub_text, suppress_table, suppression_limits
-from khaosat.report.sections import SECTIONS
+from khaosat.report.sections import SECTIONS, analysis
 from khaosat.report.sections.context import Context
 from khaosat.report.sections.context import binary as _binary  # noqa: F401 (tests, old callers)
 from khaosat.report.sections.context import lower_first as _lower_first
@@ -291,7 +291,7 @@ def build_report(
         given_drivers=list(drivers) if drivers is not None else None,
         extensions=dict(extensions or {}),
     )
-    ctx.prepare()
+    analysis.run(ctx)  # indicators, rankings, comparisons, models, units, risks, findings
     for section in SECTIONS:
         section.build(ctx)
     doc = ReportDoc(

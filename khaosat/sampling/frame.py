@@ -262,10 +262,8 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]
     rows: list[tuple[str, dict[str, Any]]] = []
     try:
         width = min(ws.max_column or FRAME_LIMITS.max_columns, FRAME_LIMITS.max_columns)
-        rows = capped_rows(
-            ws, path.name, FRAME_LIMITS, max_col=max(width, 1), stop_after_empty=1000
-        )
-        table = list(enumerate(rows, start=1))
+        raw = capped_rows(ws, path.name, FRAME_LIMITS, max_col=max(width, 1), stop_after_empty=1000)
+        table = list(enumerate(raw, start=1))
     except WorkbookRefused as exc:
         wb.close()
         raise FrameError(exc.message) from exc

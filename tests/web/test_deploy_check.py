@@ -14,7 +14,9 @@ PRODUCTION = {
 
 
 def run(tmp_path, *args, **env):
-    e = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture of a test run, never in production.
+    drop = {"DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    e = {k: v for k, v in os.environ.items() if k not in drop}
     e |= {"KHAOSAT_DATA_DIR": str(tmp_path / "data")} | env
     return subprocess.run(
         [sys.executable, "-m", "khaosat.cli", *args],
@@ -37,7 +39,9 @@ def test_production_settings_turn_on_hsts_and_the_redirect(tmp_path):
         "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, "
         "s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)"
     )
-    e = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture of a test run, never in production.
+    drop = {"DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    e = {k: v for k, v in os.environ.items() if k not in drop}
     e |= PRODUCTION | {
         "KHAOSAT_DATA_DIR": str(tmp_path / "data"),
         "DJANGO_SETTINGS_MODULE": "khaosat.web.settings",

@@ -186,7 +186,7 @@ def test_invalid_answers_are_400_in_vietnamese_and_kept_in_quarantine(
     r = collect_a.send(xml, {"x.jpg": (b"img", "image/jpeg")})
     assert r.status_code == 400
     text = message_of(r.content)
-    assert "Tuổi phải từ 18 đến 99" in text and "a2" in text
+    assert "Tuổi phải từ 18 đến 99" in text and "Câu A2" in text  # by its printed number
     assert not Response.objects.filter(instance_id=iid).exists()
     q = Quarantine.objects.get(instance_id=f"uuid:{iid}")
     assert bytes(q.xml) == xml and q.unit.code == "P01" and q.problems[0]["variable"] == "a2"

@@ -234,12 +234,6 @@ class Context:
             )
         return Indicator(info.name, label, codes, pos, neg, compare, info, matrix)
 
-    def prepare(self) -> None:
-        """Indicators, rankings, comparisons, models, units, risks and findings."""
-        from khaosat.report.sections import analysis
-
-        analysis.run(self)
-
     def ranking(self, items: list[Indicator]) -> Ranking:
         """Items ranked by their positive share with the tests of the highest and lowest against
         every other (design-based, on the respondents who answered both)."""
