@@ -582,7 +582,7 @@ class Questionnaire:
     def from_dict(cls, data: dict[str, Any]) -> Questionnaire:
         """Inverse of to_dict."""
         lists = [ChoiceList.from_dict(c) for c in data.get("choice_lists", [])]
-        return cls(
+        q = cls(
             form_id=data.get("form_id", ""),
             version=data.get("version", ""),
             title=data.get("title", ""),
@@ -596,3 +596,35 @@ class Questionnaire:
             sheet_names=dict(data.get("sheet_names", {})),
             other_sheets={k: [list(r) for r in v] for k, v in data.get("other_sheets", {}).items()},
         )
+        q.order_texts()
+        return q
+
+    def order_texts(self) -> None:
+        """Put every text dict in language order: the default language first, then the rest.
+
+        A definition read back from PostgreSQL's jsonb comes with its keys sorted ("English
+        (en)" before "Tiếng Việt (vi)"), and a label asked for without a language falls back
+        to the first text it has; ordering here keeps that the questionnaire's own language.
+        """
+        order = [self.resolve_language(None), *self.languages]
+
+        def rank(key: str) -> int:
+            for i, lang in enumerate(order):
+                if key == lang or language_code(lang) == key or language_code(key) == lang:
+                    return i
+            return len(order)
+
+        def ordered(texts: dict[str, str]) -> dict[str, str]:
+            if len(texts) < 2:
+                return texts
+            return dict(sorted(texts.items(), key=lambda kv: rank(kv[0])))
+
+        for item in self.iter_items():
+            item.labels = ordered(item.labels)
+            item.hints = ordered(item.hints)
+            if isinstance(item, Question):
+                item.required_message = ordered(item.required_message)
+                item.constraint_message = ordered(item.constraint_message)
+        for cl in self.choice_lists.values():
+            for c in cl.choices:
+                c.labels = ordered(c.labels)

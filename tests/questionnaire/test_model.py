@@ -51,3 +51,18 @@ def test_json_round_trip_and_navigation(anket):
     assert [g.name for g in again.ancestors("c7_3")] == ["c", "c7"]
     assert again.coerce("b2", "6 1") == [1, 6]
     assert again.choices("kenh")[0].label("en").startswith("Newspapers")
+
+
+def test_labels_stay_in_the_default_language_when_stored_keys_come_back_sorted(anket):
+    # PostgreSQL's jsonb gives keys back sorted: "English (en)" comes before "Tiếng Việt (vi)".
+    stored = json.loads(json.dumps(anket.to_dict(), sort_keys=True))
+    group_a = next(it for it in stored["items"] if it["name"] == "a")
+    a2 = next(it for it in group_a["children"] if it["name"] == "a2")
+    assert list(a2["labels"]) == ["English (en)", "Tiếng Việt (vi)"]  # as jsonb gives it back
+    q = Questionnaire.from_dict(stored)
+    age = q.question("a2")
+    assert age.label() == "A2. Ông/Bà thuộc nhóm tuổi nào?"
+    first = q.choices_of(age)[0]
+    assert first.label() == "Từ 18 đến 30 tuổi"
+    assert list(first.labels) == ["Tiếng Việt (vi)", "English (en)"]
+    assert age.label("en") == "A2. Your age group"
