@@ -10,8 +10,10 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
+from khaosat.questionnaire.errors import QuestionnaireError
 from khaosat.questionnaire.model import Questionnaire
-from khaosat.web.core.models import Response, Survey
+from khaosat.web.core.auditlabels import action_label
+from khaosat.web.core.models import AuditEvent, Response, Survey
 from khaosat.web.monitoring.models import QualityFlag, Severity
 
 OPEN = [Response.Status.ENTERED, Response.Status.VERIFIED]
@@ -123,3 +125,37 @@ def answer_rows(
             }
         )
     return rows
+
+
+def answers_from_form(
+    q: Questionnaire, answers: dict[str, Any], form
+) -> tuple[dict[str, Any], list[str]]:
+    """The answers with a reviewer's corrections (`ans_<name>` fields; codes of a multiple
+    choice separated by spaces; empty clears), and one message per value the question does
+    not take. Questions the form does not carry and calculations keep their value."""
+    out = dict(answers or {})
+    errors: list[str] = []
+    for question in q.value_questions():
+        key = f"ans_{question.name}"
+        if key not in form or question.type == "calculate":
+            continue
+        raw = form[key].strip()
+        try:
+            value = q.coerce(question.name, raw.split() if question.is_multiple else raw)
+        except QuestionnaireError as exc:
+            errors.append(exc.message)
+            continue
+        if value is None:
+            out.pop(question.name, None)
+        else:
+            out[question.name] = value
+    return out, errors
+
+
+def history(response: Response, limit: int = 20) -> list[AuditEvent]:
+    """The form's latest audit events, newest first, each with its action in words."""
+    events = AuditEvent.objects.filter(object_type="response", object_id=str(response.pk))
+    out = list(events.order_by("-id")[:limit])
+    for ev in out:
+        ev.action_label = action_label(ev.action)
+    return out
