@@ -28,6 +28,19 @@ MATRIX = {
             "viewer": 403,
         },
     ),
+    # the editor: survey managers only, as the upload
+    "questionnaire_editor": (
+        _code,
+        {
+            "anon": 302,
+            "admin": 200,
+            "manager": 200,
+            "coord_a": 403,
+            "keyer_a": 403,
+            "coord_b": 403,
+            "viewer": 403,
+        },
+    ),
     "questionnaire_detail": (_version, ALL_OK),
     # the fixture version has no model: every reader is sent back to the version page
     "questionnaire_preview": (_version, {r: 302 for r in ROLES}),

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from khaosat.web.questionnaires import views
+from khaosat.web.questionnaires import editor, views
 
 urlpatterns = [
     path("questionnaire/", views.questionnaire_list, name="questionnaire_list"),
     path("questionnaire/upload/", views.questionnaire_upload, name="questionnaire_upload"),
+    path("questionnaire/editor/", editor.questionnaire_editor, name="questionnaire_editor"),
     path("questionnaire/<str:version>/", views.questionnaire_detail, name="questionnaire_detail"),
     path(
         "questionnaire/<str:version>/preview/",
