@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+from khaosat.questionnaire.bank import Matching, columns_for, match, wave_name
+from khaosat.questionnaire.model import Questionnaire
 from khaosat.stats.compare import Difference, wave_difference
 from khaosat.stats.design import Design
 from khaosat.stats.errors import StatsError
@@ -82,6 +84,7 @@ class Trend:
             )
         if self.message:
             lines.append("  " + self.message)
+        lines += ["  " + n for n in self.notes]
         return "\n".join(lines)
 
 
@@ -91,20 +94,31 @@ def trend(
     category: Any = None,
     ci: str = "logit",
     level: float = 0.95,
+    questionnaires: Mapping[Any, Questionnaire] | None = None,
 ) -> Trend:
-    """Estimate `var` (proportion of `category`, or the mean) in each wave, in the given order."""
+    """Estimate `var` (proportion of `category`, or the mean) in each wave, in the given order.
+
+    With each wave's questionnaire, `var` (its name in any wave) is matched across waves by
+    bank identity, by name when it has none (khaosat.questionnaire.bank.match); a question
+    whose choice codes differ between waves is refused, a changed label is noted.
+    """
     if len(designs) < 1:
         raise StatsError("Cần ít nhất một đợt khảo sát.")
+    names, notes = {w: var for w in designs}, []
+    if questionnaires is not None:
+        names, notes = wave_columns(designs, var, questionnaires)
     waves, ests = [], []
     for w, d in designs.items():
         if category is None:
-            e = mean(d, var, level=level)[0]
+            e = mean(d, names[w], level=level)[0]
         else:
-            tab = proportions(d, var, ci=ci, level=level)
+            tab = proportions(d, names[w], ci=ci, level=level)
             try:
                 e = tab.get(category=category)
             except KeyError:
-                e = Estimate("proportion", var, 0.0, 0.0, None, None, d.degf(), None, 0, category)
+                e = Estimate(
+                    "proportion", names[w], 0.0, 0.0, None, None, d.degf(), None, 0, category
+                )
         waves.append(w)
         ests.append(e)
     changes = [wave_difference(a, b, level) for a, b in zip(ests, ests[1:], strict=False)]
@@ -114,7 +128,43 @@ def trend(
         proj = _project(ests, stat, level)
     else:
         msg = NO_TREND
-    return Trend(var, category, stat, waves, ests, changes, proj, msg)
+    return Trend(var, category, stat, waves, ests, changes, proj, msg, notes)
+
+
+def match_waves(questionnaires: Mapping[Any, Questionnaire]) -> Matching:
+    """Which variables of the waves line up, and how (print `.summary()` for people)."""
+    return match(questionnaires)
+
+
+def wave_columns(
+    designs: Mapping[Any, Design], var: str, questionnaires: Mapping[Any, Questionnaire]
+) -> tuple[dict[Any, str], list[str]]:
+    """({wave: column of `var` in that wave}, notes); StatsError when it cannot be compared."""
+    missing = [w for w in designs if w not in questionnaires]
+    if missing:
+        raise StatsError(
+            "Thiếu bảng hỏi của " + ", ".join(wave_name(w) for w in missing) + " để ghép câu hỏi."
+        )
+    matching = match({w: questionnaires[w] for w in designs})
+    found = None
+    for w in reversed(list(designs)):
+        found = columns_for(matching, w, var)
+        if found is not None:
+            break
+    if found is None:
+        raise StatsError(f"Không có biến «{var}» trong bảng hỏi của đợt nào.")
+    v, found = found
+    absent = [w for w in designs if w not in found]
+    if absent:
+        raise StatsError(
+            f"{v.sentence()} Không có ở "
+            + ", ".join(wave_name(w) for w in absent)
+            + ": hãy bỏ đợt đó khỏi phép so sánh hoặc lưu câu này vào ngân hàng câu hỏi và "
+            "chọn từ ngân hàng ở các đợt."
+        )
+    if v.problems:
+        raise StatsError(v.sentence())
+    return found, [v.sentence()]
 
 
 def _project(ests: list[Estimate], stat: str, level: float) -> Projection:
