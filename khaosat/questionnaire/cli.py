@@ -145,6 +145,49 @@ def json_command(
         typer.echo(f"Đã ghi mô hình vào {output}.")
 
 
+@app.command("from-docx")
+def from_docx_command(
+    file: Path = typer.Argument(..., help="Phiếu khảo sát Word (.docx)."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Tệp XLSForm nháp để ghi (mặc định: cùng tên, đuôi .xlsx)."
+    ),
+) -> None:
+    """Đọc phiếu Word thành bảng hỏi XLSForm nháp và in danh sách cần xem lại (docs/questionnaire.md)."""
+    from khaosat.questionnaire.worddoc import DocumentRefused, DocxReadError, read_docx
+    from khaosat.questionnaire.xlsform import write_xlsx
+
+    try:
+        draft = read_docx(file.read_bytes(), file.name)
+    except (DocumentRefused, DocxReadError, OSError) as exc:
+        typer.echo(getattr(exc, "message", None) or f"Không đọc được tệp {file}.", err=True)
+        raise typer.Exit(1) from None
+    output = output or file.with_suffix(".xlsx")
+    write_xlsx(draft.questionnaire, output)
+    _print_review(draft, file.name)
+    n = sum(1 for q in draft.questionnaire.iter_questions() if q.has_value)
+    typer.echo(
+        f"Đã ghi bảng hỏi nháp ({_vi_count(n)} biến) vào {output}; "
+        f"{_vi_count(len(draft.to_check))} mục cần xem lại."
+    )
+
+
+def _print_review(draft, name: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    if not draft.review:
+        typer.echo(f"{name}: đã đọc hết, không có gì cần xem lại.")
+        return
+    table = Table(title=f"Cần xem lại — {name}", show_lines=True)
+    for col in ("Mức", "Vị trí", "Đoạn văn", "Việc cần làm"):
+        table.add_column(col, overflow="fold")
+    order = {"error": 0, "check": 1, "note": 2}
+    for item in sorted(draft.review, key=lambda r: order.get(r.level, 3)):
+        table.add_row(item.level_name, item.place, escape(item.text), escape(item.message))
+    Console(width=160).print(table)
+
+
 def register(root: typer.Typer) -> None:
     """Add `khaosat questionnaire ...` and the top-level `khaosat simulate`."""
     root.add_typer(app, name="questionnaire")
