@@ -144,6 +144,37 @@ def show_settings() -> None:
     typer.echo(resources.files("khaosat.report").joinpath("settings.toml").read_text("utf-8"))
 
 
+def to_docx_command(
+    file: Path = typer.Argument(..., help="Bảng hỏi XLSForm (.xlsx, .xls, .csv, .md)."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Tệp Word để ghi (mặc định: cùng tên, đuôi .docx)."
+    ),
+    settings: Path | None = typer.Option(
+        None, "--settings", help="Tệp report.toml (cơ quan ban hành, phông chữ) ghi đè mặc định."
+    ),
+) -> None:
+    """Ghi bảng hỏi thành phiếu khảo sát Word theo thể thức của Ban (để lãnh đạo duyệt trước khi in)."""
+    from khaosat.questionnaire.check import check_source
+    from khaosat.report.anket_docx import write_anket_docx
+
+    q, issues = check_source(file, run_pyxform=False)
+    errors = [i for i in issues if i.is_error]
+    if q is None or errors:
+        for issue in errors:
+            typer.echo(f"{issue.place or file.name}: [lỗi] {issue.message}", err=True)
+        _fail("Bảng hỏi có lỗi; hãy chạy «khaosat questionnaire check» để xem chi tiết.")
+    output = output or file.with_suffix(".docx")
+    try:
+        write_anket_docx(q, output, settings=settings)
+    except ReportError as exc:
+        _fail(exc.message)
+    typer.echo(f"Đã ghi phiếu khảo sát vào {output}.")
+
+
 def register(root: typer.Typer) -> None:
-    """Add `khaosat report …` to the root CLI."""
+    """Add `khaosat report …` to the root CLI, and `khaosat questionnaire to-docx` (the Word
+    Anket is written in the report's Party format, which the questionnaire area may not import)."""
     root.add_typer(app, name="report")
+    from khaosat.questionnaire.cli import app as questionnaire_app
+
+    questionnaire_app.command("to-docx")(to_docx_command)

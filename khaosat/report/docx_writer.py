@@ -252,8 +252,12 @@ class PartyDocument:
         return p
 
     # -- front matter ------------------------------------------------------------------
-    def header_block(self, date: dt.date) -> None:
-        """The two-column borderless block: issuing body and number | Party name and date."""
+    def header_block(self, date: dt.date | None, numbered: bool = True) -> None:
+        """The two-column borderless block: issuing body and number | Party name and date.
+
+        A questionnaire (Anket) prints the block without number and date (`numbered=False`,
+        `date=None`).
+        """
         iss = self.s["issuer"]
         size = float(self.s["font"].get("header_pt", 14))
         table = self.doc.add_table(rows=1, cols=2)
@@ -271,7 +275,8 @@ class PartyDocument:
         number = str(iss.get("number") or "").strip()
         # Party documents write "Số" without a colon; the number is left blank for the văn thư.
         num_text = f"Số {number}-{iss['symbol']}" if number else f"Số      -{iss['symbol']}"
-        self._para(left, num_text, size, align=center)
+        if numbered:
+            self._para(left, num_text, size, align=center)
         self._para(
             right,
             iss["party"],
@@ -282,7 +287,8 @@ class PartyDocument:
             first=True,
             space_after=6,
         )
-        self._para(right, vn.fmt_doc_date(date, iss["place"]), size, italic=True, align=center)
+        if date is not None:
+            self._para(right, vn.fmt_doc_date(date, iss["place"]), size, italic=True, align=center)
 
     def title_block(self, title: str, subject: str) -> None:
         """ "BÁO CÁO" and the subject (trích yếu), bold and centred."""

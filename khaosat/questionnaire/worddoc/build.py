@@ -210,7 +210,9 @@ class Builder:
         f = Wd.fold(raw.text)
         q = Question(name=name, type="text", labels={VI: label}, hints={VI: hint} if hint else {})
         year = dt.date.today().year
-        if Wd.YEAR_RE.search(f):
+        if raw.answer == "date":
+            q.type = "date"
+        elif Wd.YEAR_RE.search(f):
             q.type = "integer"
             q.constraint = f". >= 1900 and . <= {year}"
             q.constraint_message = {VI: f"Năm phải từ 1900 đến {year}."}
@@ -222,6 +224,8 @@ class Builder:
             q.type = "integer"
             q.constraint = ". >= 0"
             q.constraint_message = {VI: "Hãy ghi một số không âm."}
+        elif raw.answer == "number":
+            q.type = "integer"
         elif not raw.dots and not raw.text.rstrip().endswith(("…", "...")):
             self.say(
                 raw.para.place(),
@@ -295,6 +299,8 @@ class Builder:
     def rule(self, k: int, unit: Unit, rule: Rule) -> None:
         if rule.kind == "goto":
             self.goto(k, unit, rule)
+        elif rule.kind == "exclusive":
+            self.exclusive(unit, rule)
         elif rule.kind == "only_if":
             src = self.by_number.get(Wd.fold(rule.target).upper())
             if src is None or src >= k or not self.is_select(self.units[src]):
@@ -317,6 +323,27 @@ class Builder:
             cond = self.only_for(k, rule)
             if cond:
                 _add(unit.conditions, cond)
+
+    def exclusive(self, unit: Unit, rule: Rule) -> None:
+        """'nếu chọn «Không gặp khó khăn» thì không chọn phương án khác' -> a constraint."""
+        q = unit.item
+        codes = (
+            self.codes_in(unit, rule.what, rule.place, rule.text) if self.is_select(unit) else None
+        )
+        if not isinstance(q, Question) or not q.is_multiple or not codes:
+            self.say(
+                rule.place,
+                rule.text,
+                f"Không nhận ra phương án chọn riêng của câu {unit.raw.number}; chưa đặt ràng buộc.",
+            )
+            return
+        for code in codes:
+            cond = f"not(selected(., '{code}') and count-selected(.) > 1)"
+            q.constraint = f"{q.constraint} and {cond}" if q.constraint else cond
+        labels = ", ".join(f"«{c.label()}»" for c in self.q.choices_of(q) if c.name in codes)
+        message = f"Nếu chọn {labels} thì không chọn phương án khác."
+        old = q.constraint_message.get(VI, "")
+        q.constraint_message = {VI: f"{old} {message}".strip()}
 
     def is_select(self, unit: Unit) -> bool:
         return isinstance(unit.item, Question) and unit.item.is_select

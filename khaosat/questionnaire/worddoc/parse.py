@@ -49,6 +49,7 @@ class RawQuestion:
     matrix: tuple[list[str], list[int], list[str]] | None = None  # scale, codes, items
     matrix_place: str = ""
     note: bool = False  # a note, not a question (text between questions)
+    answer: str = ""  # "number" or "date" when the answer line says so
 
 
 @dataclass
@@ -149,9 +150,14 @@ class Parser:
             return
         if self.q is not None and not self.q.note and self.option_line(p, t, f):
             return
-        if Wd.DOTS_RE.match(t):
+        answer = Wd.answer_line(t)
+        if answer is not None:
             if self.q is not None:
                 self.q.dots = True
+                self.q.answer = self.q.answer or answer
+            return
+        if Wd.RULE_RE.match(t):
+            self.review(p.place(), t, "Đường kẻ trang trí: không đưa vào bảng hỏi.", "note")
             return
         if Wd.THANKS_RE.search(f) and (
             self.q is None or self.q.options or self.q.dots or self.q.matrix
@@ -164,6 +170,9 @@ class Parser:
         self.loose(p, t, f)
 
     def front_matter(self, p: Para, t: str, f: str) -> bool:
+        if Wd.RULE_RE.match(t):
+            self.review(p.place(), t, "Đường kẻ trang trí: không đưa vào bảng hỏi.", "note")
+            return True
         if not self.out.title and Wd.HEADER_RE.match(f.strip()):
             self.review(
                 p.place(),
@@ -313,7 +322,7 @@ class Parser:
             label = label[: m.start()].rstrip(" ,;.-–(")
         else:
             m = Wd.OPTION_END_RE.search(folded)
-            if m and m.start() > 0:
+            if m and m.start() > 0 and Wd.STOP_WORDS.search(label[m.start() :]):
                 opt.goto = "END"
                 label = label[: m.start()].rstrip(" ,;.-–(")
         folded = Wd.fold(label)
@@ -347,6 +356,8 @@ class Parser:
             )
         if not rules:
             for m in Wd.END_RE.finditer(f):
+                if not Wd.STOP_WORDS.search(text[m.start() :]):
+                    continue
                 rules.append(
                     Rule("goto", text[m.start("what") : m.end("what")], "END", place, text)
                 )
@@ -373,6 +384,8 @@ class Parser:
                     rules.append(
                         Rule("only_for", text[m.start("who") : m.end("who")], "", place, text)
                     )
+        for m in Wd.EXCLUSIVE_RE.finditer(f):
+            rules.append(Rule("exclusive", text[m.start("what") : m.end("what")], "", place, text))
         mm = Wd.MAX_RE.search(f)
         if mm and Wd.number_word(mm.group(1)) > 1:
             mode, max_n = "multi", Wd.number_word(mm.group(1))

@@ -73,14 +73,15 @@ GOTO_RE = re.compile(
     rf"neu\s+(?:o cau nay\s+)?(?:tra loi|chon|la|danh dau)?\s*(?P<what>.+?)\s*(?:,|thi|\s)\s*(?:xin\s+)?(?:hay\s+)?(?:thi\s+)?{_GO}{_TARGET}"
 )
 END_RE = re.compile(
-    r"neu\s+(?:tra loi|chon|la)?\s*(?P<what>.+?)\s*(?:,|thi|\s)\s*(?:thi\s+)?(?:ket thuc|dung)\s*(?:phong van|khao sat|tra loi|phieu)?"
+    r"neu\s+(?:tra loi|chon|la)?\s*(?P<what>.+?)\s*(?:,|thi|\s)\s*(?:thi\s+)?(?:ket thuc|dung|(?:chuyen|di)\s+(?:sang|den|xuong|toi)\s+(?:phan\s+)?cuoi)\s*(?:phong van|khao sat|tra loi|phieu)?"
 )
 OPTION_GOTO_RE = re.compile(
     rf"\s*(?:[(\[]\s*)?(?:->|→|=>|>>|⇒|➝|\u2192)?\s*(?:{_GO})?{_TARGET}\s*[)\]]?\s*\.?\s*$"
 )
 OPTION_END_RE = re.compile(
-    r"\s*(?:[(\[]\s*)?(?:->|→|=>|>>)?\s*(?:ket thuc|dung)\s*(?:phong van|khao sat|tra loi|phieu)?\s*[)\]]?\s*\.?\s*$"
+    r"\s*(?:[(\[]\s*|->\s*|→\s*|=>\s*|>>\s*)(?:ket thuc|dung|(?:chuyen\s+)?(?:sang|den|xuong|toi)\s+(?:phan\s+)?cuoi)\s*(?:phong van|khao sat|tra loi|phieu)?\s*[)\]]?\s*\.?\s*$"
 )
+STOP_WORDS = re.compile(r"dừng|kết thúc|cuối", re.I)  # "dung" folded is also "dựng", "dụng"
 ONLY_IF_RE = re.compile(
     rf"(?:chi\s+)?tra loi\s+(?:cau nay\s+)?neu\s+(?:o\s+)?cau\s+(?P<src>{NUMBER})\s+(?P<verb>co chon|chon|tra loi|la)\s+(?P<what>.+)"
 )
@@ -112,4 +113,26 @@ HEADER_RE = re.compile(
 TITLE_RE = re.compile(r"^(?:phieu|anket|bang hoi|mau phieu)\b")
 GENERIC_TITLE_RE = re.compile(
     r"^(?:phieu (?:khao sat|hoi|trung cau|thu thap|dieu tra|lay)(?: y kien| du luan)?(?: xa hoi)?(?: nhan dan)?|anket|bang hoi|mau phieu(?: khao sat)?)\s*[.:]?$"
+)
+RULE_RE = re.compile(r"^[-–—*_=~\s]{3,}$")
+_ANSWER_WORDS = re.compile(r"\b(?:ghi|viet|dien|bang|so|ngay|thang|nam|nguoi|lan|tuoi)\b")
+
+
+def answer_line(text: str) -> str | None:
+    """What a line to write on asks for: "" (text), "number" ("…… (ghi số)"), "date"
+    ("……/……/……"), or None when the line is not one to write on."""
+    if not re.search(r"[.…_·]{3,}|…", text):
+        return None
+    rest = re.sub(r"[.…_·:/()\s\-]+", " ", fold(text))
+    if _ANSWER_WORDS.sub(" ", rest).strip():
+        return None
+    if re.search(r"(?:[.…_·]+\s*/\s*){2}", text) or re.search(r"\bngay\b.*\bthang\b", rest):
+        return "date"
+    if re.search(r"\bso\b", rest):
+        return "number"
+    return ""
+
+
+EXCLUSIVE_RE = re.compile(
+    r"neu\s+(?:da\s+)?chon\s+(?P<what>.+?)\s*(?:,|thi)\s*(?:thi\s+)?khong\s+(?:duoc\s+)?chon\s+(?:them|(?:cac\s+)?phuong an khac)"
 )
