@@ -8,6 +8,7 @@ review (or is refused) with a Vietnamese reason and an image crop.
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from khaosat.paper import logic
+from khaosat.paper import logic, photo
 from khaosat.paper.errors import ScanError
 from khaosat.paper.layout import (
     MARKER_SIZE,
@@ -258,7 +259,13 @@ def load_scan_bytes(data: bytes, name: str, dpi: int = 200) -> list[ScanPage]:
         return _load_pdf(data, name, dpi)
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    _register_heif()
+    if is_heic(data) and not _register_heif():
+        raise ScanError(
+            f"Ảnh HEIC «{name}»: máy chủ chưa đọc được định dạng ảnh này của iPhone. Hãy đổi sang "
+            "JPEG hoặc cài gói heic: trên iPhone chọn Cài đặt → Camera → Định dạng → «Tương thích "
+            "nhất» rồi chụp lại (hoặc gửi ảnh qua Zalo, ảnh nhận được là JPEG); người quản trị "
+            "máy chủ cài gói heic bằng lệnh pip install 'khaosat[heic]'."
+        )
     try:
         img = Image.open(io.BytesIO(data))
         out = []
@@ -285,19 +292,36 @@ def load_scan_bytes(data: bytes, name: str, dpi: int = 200) -> list[ScanPage]:
         ) from None
 
 
-def _register_heif() -> None:
-    """HEIC/HEIF photos (iPhones and many Android phones) through pillow-heif, if installed."""
+_HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1"}
+_HEIC_BRANDS |= {b"msf1"}
+
+
+def is_heic(data: bytes) -> bool:
+    """An HEIF/HEIC image (iPhones' photos): an ISO box `ftyp` with an HEIF brand."""
+    if data[4:8] != b"ftyp":
+        return False
+    brands = [data[8:12]] + [data[k : k + 4] for k in range(16, min(len(data), 64), 4)]
+    return any(b in _HEIC_BRANDS for b in brands)
+
+
+def _register_heif() -> bool:
+    """HEIC/HEIF decoding for Pillow, from the optional extra `heic` (pi-heif, the decode-only
+    build of pillow-heif) or from pillow-heif itself; False when neither is installed."""
     global _HEIF
     if _HEIF is None:
-        try:
-            from pillow_heif import register_heif_opener
-
-            register_heif_opener()
+        _HEIF = False
+        for module in HEIF_MODULES:
+            try:
+                opener = importlib.import_module(module).register_heif_opener
+            except ImportError:
+                continue
+            opener()
             _HEIF = True
-        except ImportError:
-            _HEIF = False
+            break
+    return _HEIF
 
 
+HEIF_MODULES = ("pi_heif", "pillow_heif")
 _HEIF: bool | None = None
 
 
@@ -690,33 +714,22 @@ def _is_bilevel(grey: np.ndarray) -> bool:
     return len(np.unique(sample)) <= 2
 
 
-def _photo_problem(page: np.ndarray, num: int, serial: str) -> str:
-    """A registered page too dark or too blurred to read marks on (phone photos): why, or ""."""
-    small = cv2.resize(page, (int(PAGE_W * 2), int(PAGE_H * 2)), interpolation=cv2.INTER_AREA)
-    paper = float(np.percentile(small, 90))
-    x, y, w, h = QR_RECT
-    qr = page[int(y * PPM) : int((y + h) * PPM), int(x * PPM) : int((x + w) * PPM)]
-    ink = float(np.percentile(qr, 5)) if qr.size else 0.0
-    if paper < 70 or paper - ink < 45:
-        return (
-            f"Trang {num} của phiếu {serial}: ảnh quá tối, không phân biệt được nét bút với "
-            "giấy. Hãy chụp lại ở chỗ sáng hơn (gần cửa sổ hoặc bật đèn), không để bóng tay hay "
-            "điện thoại che trang, rồi tải ảnh mới lên."
-        )
-    # sharpness: the QR code's module edges (always printed black on white)
-    if qr.size:
-        gx = cv2.Sobel(qr, cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(qr, cv2.CV_32F, 0, 1, ksize=3)
-        grad = np.sqrt(gx * gx + gy * gy)
-        contrast = max(1.0, float(np.percentile(qr, 95)) - float(np.percentile(qr, 5)))
-        sharp = float(np.percentile(grad, 99)) / contrast
-        if sharp < 0.9:
-            return (
-                f"Trang {num} của phiếu {serial}: ảnh bị nhòe (rung tay hoặc chưa lấy nét), các "
-                "ô đánh dấu không đọc chắc chắn được. Hãy chụp lại: đặt phiếu phẳng trên bàn, "
-                "giữ chắc điện thoại song song với tờ giấy, chạm vào trang để lấy nét rồi chụp."
-            )
-    return ""
+def _poor_photo(source: str, page: np.ndarray) -> UnreadablePage | None:
+    """A registered page too blurred, dark or blown out to read marks on: refused before
+    reading, naming the photo and (when its QR code still reads) the form's page."""
+    kind = photo.problem(photo.measure(page, PPM))
+    if not kind:
+        return None
+    where = ""
+    text = _read_qr(cv2.normalize(page, None, 0, 255, cv2.NORM_MINMAX))  # a dark photo's too
+    parts = text.split("|") if text else []
+    if len(parts) == 7 and "/" in parts[6]:
+        serial, num = parts[5], parts[6].split("/")[0]
+        if serial.startswith(MASTER):
+            where = f"trang {num} của phiếu không số của đơn vị {serial[len(MASTER) :]}"
+        else:
+            where = f"trang {num} của phiếu {serial}"
+    return UnreadablePage(source, photo.message(kind, source, where), "poor_image")
 
 
 def _is_blank(grey: np.ndarray) -> bool:
@@ -986,6 +999,10 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
             return UnreadablePage(
                 scan.source, "Trang trắng (không có nội dung) — đã bỏ qua.", "blank"
             )
+        if photo.too_dark(grey):  # the markers were lost in the dark: say so, not "no form"
+            return UnreadablePage(scan.source, photo.message("dark", scan.source), "poor_image")
+        if photo.frame_blurred(grey):  # shaken or out of focus: the markers were lost in it
+            return UnreadablePage(scan.source, photo.message("blurred", scan.source), "poor_image")
         return UnreadablePage(
             scan.source,
             "Không tìm thấy đủ 3 trong 4 ô định vị ở góc trang: đây không phải trang phiếu khảo "
@@ -1002,6 +1019,9 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
             "thang xám (grayscale) hoặc màu.",
             "low_resolution",
         )
+    poor = _poor_photo(scan.source, reg.page)
+    if poor is not None:
+        return poor
     text = _read_qr(reg.page)
     if text is None:
         return UnreadablePage(
@@ -1065,9 +1085,6 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
     pl: PageLayout = layout.pages[num - 1]
     fit = _refine(grey, reg, pl.boxes)
     page = fit.page
-    problem = _photo_problem(page, num, serial)
-    if problem:
-        return UnreadablePage(scan.source, problem, "poor_image")
     marks = []
     paper_map = _paper_map(page)
     patches = [_interior(page, b, paper_map) for b in pl.boxes]

@@ -477,6 +477,9 @@ class Photo:
     megapixels: float = 8.0
     jpeg: int = 85
     colour: bool = True
+    glare: float = (
+        0.0  # light reflected off the paper (sun, lamp), grey levels added: washes out ink
+    )
 
 
 def phone_photo(img: np.ndarray, photo: Photo, rng: np.random.Generator) -> np.ndarray:
@@ -544,6 +547,9 @@ def phone_photo(img: np.ndarray, photo: Photo, rng: np.random.Generator) -> np.n
         sh = cv2.resize(small, (pw, ph), interpolation=cv2.INTER_LINEAR)
         page *= 1.0 - 0.35 * sh
     page *= photo.dark
+    if photo.glare > 0:  # veiling glare over the page, strongest at a hotspot
+        spot = 1.0 - 0.4 * _gradient(page.shape, rng)
+        page += photo.glare * spot
     if photo.blur > 0.05:
         page = cv2.GaussianBlur(page, (0, 0), photo.blur)
     page += rng.normal(0, 3, page.shape).astype(np.float32)

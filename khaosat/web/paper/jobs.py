@@ -113,7 +113,7 @@ def _pages(good: list[tuple[dict, int]], progress) -> Iterator[ScanPage]:
             for page in load_scan_bytes(data, f["name"], DPI):
                 yield page
                 done += 1
-                progress(done, total, f"Đang đọc trang {done}/{total}")
+                progress(done, total, f"Đã đọc «{page.source}» ({done}/{total})")
 
 
 @job("paper.scan")
@@ -141,7 +141,14 @@ def read_batch(j, progress):
         for form in result.forms:
             outcome, message = _take_form(batch, form, layout, user, version)
             if message:
-                problems.append({"source": form.serial, "kind": outcome, "message": message})
+                problems.append(
+                    {
+                        "source": form.serial,
+                        "kind": outcome,
+                        "message": message,
+                        "pages": sorted(set(form.pages.values())),
+                    }
+                )
             stored += outcome == "stored"
             queued += outcome == "review"
     finally:

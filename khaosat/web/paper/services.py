@@ -313,3 +313,60 @@ def parse_decision(item: dict[str, Any], raw: str) -> tuple[Any, str]:
             return None, f"{where}: câu này chỉ chọn một mã."
         return picked[0], ""
     return [c for c in item.get("choices", []) if c in picked], ""
+
+
+# -- per file of an upload ----------------------------------------------------------------
+
+
+def distinct_names(names: list[str]) -> list[str]:
+    """File names made distinct (a phone names every photo it takes «image.jpg»), so that each
+    photo's outcome can be told by its name: the second «image.jpg» becomes «image (2).jpg»."""
+    seen: dict[str, int] = {}
+    taken = set(names)
+    out = []
+    for name in names:
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        if n == 1:
+            out.append(name)
+            continue
+        stem, dot, ext = name.rpartition(".")
+        stem, ext = (stem, f".{ext}") if dot and stem else (name, "")
+        k = n
+        while f"{stem} ({k}){ext}" in taken:
+            k += 1
+        new = f"{stem} ({k}){ext}"
+        taken.add(new)
+        out.append(new)
+    return out
+
+
+def _of_file(source: str, names: list[str]) -> str | None:
+    """Which uploaded file a page's source names ("a.pdf, trang 3" is a page of "a.pdf")."""
+    for name in sorted(names, key=len, reverse=True):
+        if source == name or source.startswith(f"{name}, trang "):
+            return name
+    return None
+
+
+def file_outcomes(batch, forms) -> list[dict[str, Any]]:
+    """What became of each uploaded file (each photo): pages read into which form, and with
+    what status, or why a page or the file was refused. -> [{"name", "read": [...],
+    "refused": [...]}] in upload order."""
+    names = [f["name"] for f in batch.files]
+    rows = {n: {"name": n, "read": [], "refused": []} for n in names}
+    for form in forms:
+        for p in (form.metadata or {}).get("pages", []):
+            name = _of_file(p.get("source", ""), names)
+            if name is not None:
+                rows[name]["read"].append(
+                    {"serial": form.serial, "page": p.get("page"), "form": form}
+                )
+    for problem in batch.problems or []:
+        sources = problem.get("pages") or [problem.get("source", "")]
+        hit = {_of_file(s, names) for s in sources} - {None}
+        for name in hit or set():
+            rows[name]["refused"].append(problem["message"])
+    for row in rows.values():
+        row["read"].sort(key=lambda r: (r["serial"], r["page"] or 0))
+    return [rows[n] for n in names]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("paper/printed/<int:pk>/", views.print_job, name="paper_print_job"),
     path("paper/printed/<int:pk>/pdf", views.print_file, name="paper_print_file"),
     path("paper/upload/", views.upload, name="paper_upload"),
+    path("paper/photos/", views.photos, name="paper_photos"),
     path("paper/batches/<int:pk>/", views.batch_detail, name="paper_batch"),
     path("paper/review/", views.queue, name="paper_queue"),
     path("paper/forms/<int:pk>/", views.form_review, name="paper_form"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from khaosat.web.capture import door
 from khaosat.web.core import jobs
+from khaosat.web.core.limits import body_limit, size_text
 from khaosat.web.core.models import Job, Response
 from khaosat.web.core.scope import (
     get_survey,
@@ -165,16 +166,33 @@ def upload(request, code):
     folder = S.uploads_dir() / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
-    for k, f in enumerate(files):
+    names = S.distinct_names([Path(f.name).name for f in files])
+    for k, (f, name) in enumerate(zip(files, names, strict=True)):
         path = folder / f"{k:04d}"
         with open(path, "wb") as out:
             for chunk in f.chunks():
                 out.write(chunk)
-        saved.append({"name": Path(f.name).name, "size": f.size, "path": str(path)})
+        saved.append({"name": name, "size": f.size, "path": str(path)})
     j = jobs.create("paper.scan", user=request.user, survey=survey)
     batch = ScanBatch.objects.create(survey=survey, job=j, files=saved, created_by=request.user)
     jobs.start(j)
     return redirect("paper_batch", code=survey.code, pk=batch.pk)
+
+
+@requires("responses.enter")
+def photos(request, code):
+    """Photos of paper forms taken with a phone: chosen one by one, sent together, read."""
+    survey = get_survey(request.user, code)
+    return render(
+        request,
+        "paper/photos.html",
+        {
+            "survey": survey,
+            "limit": body_limit("paper_upload"),
+            "limit_text": size_text(body_limit("paper_upload")),
+            "has_questionnaire": door.current_version(survey) is not None,
+        },
+    )
 
 
 @requires("responses.enter")
@@ -190,6 +208,7 @@ def batch_detail(request, code, pk):
             "batch": batch,
             "job": batch.job,
             "forms": forms,
+            "files": S.file_outcomes(batch, forms) if batch.job.status == "done" else [],
             # /jobs/<pk>/ answers the job's owner and managers only
             "can_poll": batch.created_by_id == request.user.pk
             or has_perm(request.user, "survey.manage"),
