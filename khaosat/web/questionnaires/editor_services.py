@@ -1128,10 +1128,12 @@ def _label_of(item: dict) -> str:
 def _form_of(draft: dict, item: dict) -> dict:
     """What the edit form of an item needs: its fields, blank rows to add, skip choices."""
     blank = {"code": "", "label": ""}
-    choices = list(item.get("choices", [])) + [blank] * 3
+    have = item.get("choices", [])
+    choices = list(have) + [blank] * (3 if have else 6)  # a new list: room for a 5-point scale
     rows = [
         {"name": r["name"], "label": _joined(r["number"], r["label"])} for r in item.get("rows", [])
-    ] + [{"name": "", "label": ""}] * 3
+    ]
+    rows += [{"name": "", "label": ""}] * (3 if rows else 6)
     return {
         "key": item["id"],
         "item": item,

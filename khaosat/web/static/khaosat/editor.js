@@ -63,25 +63,28 @@
     });
     list.addEventListener("dragover", function (ev) {
       const li = ev.target.closest ? ev.target.closest("li[data-item]") : null;
+      if (dragged && li && li !== dragged) ev.preventDefault();
+    });
+    list.addEventListener("drop", function (ev) {
+      const li = ev.target.closest ? ev.target.closest("li[data-item]") : null;
       if (!dragged || !li || li === dragged) return;
       ev.preventDefault();
       const box = li.getBoundingClientRect();
       const after = ev.clientY > box.top + box.height / 2;
       list.insertBefore(dragged, after ? li.nextSibling : li);
-    });
-    list.addEventListener("dragend", function () {
-      if (!dragged) return;
-      dragged.classList.remove("dragging");
-      dragged = null;
       reorder.querySelectorAll("input[name=order]").forEach(function (i) { i.remove(); });
-      list.querySelectorAll("li[data-item]").forEach(function (li) {
+      list.querySelectorAll("li[data-item]").forEach(function (item) {
         const input = document.createElement("input");
         input.type = "hidden";
         input.name = "order";
-        input.value = li.dataset.item;
+        input.value = item.dataset.item;
         reorder.appendChild(input);
       });
       reorder.submit();
+    });
+    list.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
     });
   }
 })();
