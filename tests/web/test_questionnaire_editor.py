@@ -276,3 +276,35 @@ def test_a_stale_page_is_told_to_start_again(editor, survey):
     resp = editor("update", item="i99", label="x")
     follow = editor.client.get(resp["Location"]).content.decode()
     assert "Bản nháp không còn" in follow
+
+
+def test_an_edit_keeps_the_bank_identity_and_other_columns():
+    """A question taken from the bank carries its bank_id column; editing its label keeps it."""
+    from django.http import QueryDict
+
+    from khaosat.questionnaire.model import Choice, ChoiceList, Question, Questionnaire
+
+    q = Questionnaire(
+        form_id="f",
+        version="1",
+        items=[
+            Question(
+                "a1",
+                "select_one",
+                list_name="yn",
+                labels={"default": "A1. Có không?"},
+                extra={"bank_id": "hy-0001"},
+            )
+        ],
+        choice_lists={"yn": ChoiceList("yn", [Choice("1", {"default": "Có"})])},
+    )
+    draft = E.draft_from(q)
+    a1 = draft["items"][0]
+    form = QueryDict(mutable=True)
+    form.update({"number": "A1", "label": "Ông/Bà có đồng ý không?", "type": "select_one"})
+    form.setlist("choice_code", ["1"])
+    form.setlist("choice_label", ["Có"])
+    E.update_item(draft, a1["id"], form)
+    out = E.to_questionnaire(draft).question("a1")
+    assert out.extra["bank_id"] == "hy-0001"
+    assert out.label() == "A1. Ông/Bà có đồng ý không?"
