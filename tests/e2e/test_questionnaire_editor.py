@@ -11,6 +11,7 @@ import pytest
 
 from khaosat.web.core.models import Response
 from tests.e2e.test_capture_keyed import sign_in
+from tests.e2e.test_csp import WATCH
 from tests.web.conftest import survey, unit_a, unit_b, users
 
 FIXTURES = (survey, unit_a, unit_b, users)
@@ -74,6 +75,7 @@ def build(page):
 
 def test_build_save_preview_and_download(live_server, browser, survey, users, tmp_path):
     page = browser.new_page()
+    page.add_init_script(WATCH)  # every page of the walk is held to the Content-Security-Policy
     sign_in(page, live_server, "manager")
     page.goto(f"{live_server.url}/surveys/{survey.code}/questionnaire/")
     page.click("text=Mở trình soạn thảo")
@@ -105,6 +107,7 @@ def test_build_save_preview_and_download(live_server, browser, survey, users, tm
         items.nth(1).locator("button[value=down]").click()
     assert numbers.all_inner_texts() == ["Câu B1", "Câu B2", "Câu B3"]
 
+    assert page.evaluate("window.__csp") == []
     page.click("#editor-save")
     page.wait_for_url(re.compile(r"/questionnaire/\d{12}[-\d]*/(#.*)?$"))
     version = re.search(r"/questionnaire/([\d-]+)/", page.url).group(1)

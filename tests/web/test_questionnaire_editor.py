@@ -308,3 +308,32 @@ def test_an_edit_keeps_the_bank_identity_and_other_columns():
     out = E.to_questionnaire(draft).question("a1")
     assert out.extra["bank_id"] == "hy-0001"
     assert out.label() == "A1. Ông/Bà có đồng ý không?"
+
+
+def test_editor_pages_of_the_shipped_anket_are_plain_vietnamese(editor, survey):
+    """The editor on the Hưng Yên Anket — a matrix with a skip, a question with a constraint
+    kept from the file, the calculation kept as it is — shows no programmer notation."""
+    editor("start", **{"from": "current"})
+    draft = _draft(editor, survey)
+    by_name = {it.get("name"): it["id"] for it in draft["items"]}
+    found = {}
+    for name in ("", "c7", "d2", "a", "nhom"):
+        resp = editor.client.get(editor.url, {"item": by_name.get(name, "")})
+        assert resp.status_code == 200
+        text = visible_text(resp.content.decode())
+        assert "${" not in text
+        if problems(text):
+            found[name] = problems(text)[:3]
+    assert found == {}
+    page = editor.client.get(editor.url, {"item": by_name["c7"]}).content.decode()
+    assert "Chỉ hỏi khi Câu C1 chọn «Có»" in page
+    assert 'name="row_label" value="Cơ sở vật chất, nơi ngồi chờ"' in page
+
+
+def test_a_new_section_without_a_title_is_an_error(editor, survey):
+    build_short(editor, survey)
+    editor("add", kind="section")
+    _q, findings = E.check_draft(_draft(editor, survey))
+    assert [f.message for f in findings if f.is_error] == [
+        "Phần mới: chưa có nội dung; hãy sửa hoặc xóa mục này."
+    ]

@@ -12,7 +12,9 @@ printed number. Saving goes through `services.store_upload`.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from khaosat.questionnaire import wording as W
@@ -207,7 +209,14 @@ def _matrix_item(draft: dict, q: Questionnaire, g: Group) -> dict:
 
 def _section_item(draft: dict, g: Group | None) -> dict:
     if g is None:  # top-level items after a section: they belong to no section
-        return {"id": _new_id(draft), "kind": "section", "name": "", "label": "", "orig": None}
+        return {
+            "id": _new_id(draft),
+            "kind": "section",
+            "name": "",
+            "label": "",
+            "orig": None,
+            "end": True,
+        }
     item = {
         "id": _new_id(draft),
         "kind": "section",
@@ -396,7 +405,7 @@ def _matrix(item: dict, lang: str, kinds: dict, lists: _Lists) -> Group:
 
 
 def _section(item: dict, lang: str, kinds: dict) -> Group | None:
-    if not item["name"]:
+    if item.get("end") or not item["name"]:
         return None
     g = (
         Group.from_dict({**item["orig"], "children": []})
@@ -465,7 +474,9 @@ def _keep_used_lists(q: Questionnaire, written: dict[str, ChoiceList]) -> dict[s
 def ref_of(item: dict) -> str:
     """How a message names an item: 'Câu B1', 'Phần «A. THÔNG TIN CHUNG»'."""
     if item["kind"] == "section":
-        return f"Phần «{item['label']}»" if item["name"] else "Phần ngoài các mục"
+        if item.get("end"):
+            return "Hết phần (các câu sau không thuộc phần nào)"
+        return f"Phần «{item['label']}»" if item["label"] else "Phần mới"
     if item["kind"] == "kept":
         number = (
             W.printed_number(Question.from_dict(item["orig"]))
@@ -776,6 +787,10 @@ def _update_section(draft: dict, item: dict, form, errors: list[str]) -> dict:
     return new
 
 
+def _editable_item(item: dict) -> bool:
+    return item["kind"] in _UPDATERS and not item.get("end")
+
+
 _UPDATERS = {"question": _update_question, "matrix": _update_matrix, "section": _update_section}
 
 
@@ -783,7 +798,7 @@ def update_item(draft: dict, item_id: str, form) -> dict:
     """Apply the item's edit form to the draft; EditError (every problem) and nothing changed
     when any field is wrong. Returns the new item."""
     item = find(draft, item_id)
-    if item["kind"] not in _UPDATERS:
+    if not _editable_item(item):
         raise EditError(
             [
                 f"{ref_of(item)} giữ nguyên như trong tệp XLSForm; trình soạn thảo không sửa loại câu này."
@@ -877,39 +892,37 @@ class Finding:
 
 
 def _draft_findings(draft: dict) -> list[Finding]:
-    """What the editor itself sees before writing: dangling or forward skips, empty draft."""
+    """What the editor itself sees before writing: dangling or forward skips, items without
+    a label, an empty draft."""
     out = []
     if not any(it["kind"] in ("question", "matrix", "kept") for it in draft["items"]):
         out.append(Finding("error", "Bảng hỏi chưa có câu hỏi nào; hãy thêm một câu hỏi."))
     for item in draft["items"]:
-        skip = item.get("skip")
-        if item["kind"] in _UPDATERS and item["kind"] != "section" and not item.get("label"):
-            out.append(
-                Finding(
-                    "error",
-                    f"{ref_of(item)}: chưa có nội dung; hãy sửa hoặc xóa mục này.",
-                    item["id"],
-                )
-            )
-        if not skip:
-            continue
-        before = {q["name"]: q for q in askable(draft, item["id"])}
-        q = before.get(skip["question"])
+        out += [
+            Finding("error", f"{ref_of(item)}: {m}", item["id"])
+            for m in _item_problems(draft, item)
+        ]
+    return out
+
+
+def _item_problems(draft: dict, item: dict) -> list[str]:
+    if item["kind"] == "kept" or item.get("end"):
+        return []
+    out = []
+    if not item.get("label"):
+        out.append("chưa có nội dung; hãy sửa hoặc xóa mục này.")
+    skip = item.get("skip")
+    if skip:
+        q = {q["name"]: q for q in askable(draft, item["id"])}.get(skip["question"])
         if q is None:
             out.append(
-                Finding(
-                    "error",
-                    f"{ref_of(item)}: điều kiện «Chỉ hỏi khi» dựa vào một câu không còn đứng trước nó (đã xóa hoặc chuyển xuống dưới); hãy chọn lại điều kiện.",
-                    item["id"],
-                )
+                "điều kiện «Chỉ hỏi khi» dựa vào một câu không còn đứng trước nó (đã xóa hoặc "
+                "chuyển xuống dưới); hãy chọn lại điều kiện."
             )
         elif skip["code"] not in dict(q["choices"]):
             out.append(
-                Finding(
-                    "error",
-                    f"{ref_of(item)}: điều kiện «Chỉ hỏi khi» dựa vào một phương án của {q['ref']} đã bị xóa; hãy chọn lại.",
-                    item["id"],
-                )
+                f"điều kiện «Chỉ hỏi khi» dựa vào một phương án của {q['ref']} đã bị xóa; "
+                "hãy chọn lại."
             )
     return out
 
@@ -996,20 +1009,41 @@ def _plain(message: str, q: Questionnaire, refs, choice_refs) -> str:
     return text
 
 
+_VERDICTS: OrderedDict[str, tuple[dict | None, list[Issue]]] = OrderedDict()
+MAX_VERDICTS = 32
+
+
+def _check(data: bytes) -> tuple[Questionnaire | None, list[Issue]]:
+    """check_source on the draft's bytes (pyxform takes about a second): the verdicts of the
+    last few drafts are kept per process, so a page shown again does not check again, and a
+    long editing session does not fill the memory."""
+    from khaosat.questionnaire.check import check_source
+
+    key = hashlib.sha256(data).hexdigest()
+    if key in _VERDICTS:
+        _VERDICTS.move_to_end(key)
+    else:
+        q, issues = check_source(data, "editor.xlsx")
+        _VERDICTS[key] = (q.to_dict() if q is not None else None, issues)
+        while len(_VERDICTS) > MAX_VERDICTS:
+            _VERDICTS.popitem(last=False)
+    qd, issues = _VERDICTS[key]
+    return (Questionnaire.from_dict(qd) if qd is not None else None), list(issues)
+
+
 def check_draft(draft: dict) -> tuple[Questionnaire | None, list[Finding]]:
     """Every problem of the draft: the editor's own, then the XLSForm checker's (the same as
     an upload's: khaosat.questionnaire.check and the compiled logic of validate), each
     naming questions by their printed number."""
     from khaosat.questionnaire.validate import compile_logic
     from khaosat.questionnaire.xlsform import to_xlsx_bytes
-    from khaosat.web.questionnaires.services import check_bytes
 
     found = _draft_findings(draft)
     q = to_questionnaire(draft, version=draft.get("base") or "draft")
     if any(f.is_error for f in found):  # the checker would repeat them in XLSForm words
         return q, found
     data = to_xlsx_bytes(q)
-    checked, issues = check_bytes(data, "editor.xlsx")
+    checked, issues = _check(data)
     refs, choice_refs = _survey_refs(q, draft)
     for issue in issues:
         found.append(_finding(issue, q, refs, choice_refs))
@@ -1155,13 +1189,13 @@ def page_context(
         rows.append(
             {
                 "key": item["id"],
-                "kind": item["kind"],
+                "kind": "end" if item.get("end") else item["kind"],
                 "ref": ref_of(item),
                 "label": _label_of(item),
                 "summary": _summary(item),
                 "skip": skip_words(draft, item, q),
                 "problems": [f for f in findings if f.item_id == item["id"]],
-                "form": _form_of(draft, shown) if editing and item["kind"] in _UPDATERS else None,
+                "form": _form_of(draft, shown) if editing and _editable_item(item) else None,
             }
         )
     return {
