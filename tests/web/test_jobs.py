@@ -51,3 +51,34 @@ def test_start_runs_in_a_thread_after_commit():
             break
         time.sleep(0.05)
     assert j.status == "done"
+
+
+THREAD_CONNECTIONS = []
+
+
+@jobs.job("test.connection")
+def _remember_connection(job, progress):
+    from django.db import connections
+
+    THREAD_CONNECTIONS.append(connections["default"])  # this thread's own connection
+    return {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_thread_closes_its_database_connection_when_done(monkeypatch):
+    """A finished thread's connection is never used again: it must be closed, not left to
+    CONN_MAX_AGE (60 s on PostgreSQL), or every job would keep a server session open."""
+    import threading
+
+    from django.db import connections
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 60)
+    THREAD_CONNECTIONS.clear()
+    j = jobs.create("test.connection")
+    jobs.start(j)
+    for thread in [t for t in threading.enumerate() if t.name == f"job-{j.pk}"]:
+        thread.join(timeout=30)
+    j.refresh_from_db()
+    assert j.status == "done"
+    (conn,) = THREAD_CONNECTIONS
+    assert conn.connection is None

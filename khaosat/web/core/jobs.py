@@ -13,7 +13,7 @@ import threading
 import traceback
 from collections.abc import Callable
 
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from khaosat.web.core.models import Job
@@ -92,7 +92,9 @@ def start(j: Job, *, background: bool = True) -> None:
             try:
                 run(j.pk)
             finally:
-                close_old_connections()
+                # this thread's connections are never used again: close them, whatever
+                # CONN_MAX_AGE says (else each job keeps a PostgreSQL session open)
+                connections.close_all()
 
         threading.Thread(target=target, name=f"job-{j.pk}", daemon=True).start()
 
