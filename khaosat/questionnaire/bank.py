@@ -92,6 +92,7 @@ class BankQuestion:
     choices: list[Choice] = field(default_factory=list)
     number: str = ""
     origin: str = ""
+    language: str = ""  # the default language of the questionnaire it came from
 
     @property
     def name(self) -> str:
@@ -125,18 +126,25 @@ class BankQuestion:
             "choices": [{"name": c.name, "labels": dict(c.labels)} for c in self.choices],
             "number": self.number,
             "origin": self.origin,
+            "language": self.language,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BankQuestion:
-        """Inverse of to_dict."""
-        return cls(
+        """Inverse of to_dict (texts in language order again, as jsonb sorts their keys)."""
+        entry = cls(
             bank_id=str(data["bank_id"]),
             question=Question.from_dict(dict(data["question"])),
             choices=[Choice.from_dict(c) for c in data.get("choices") or []],
             number=str(data.get("number") or ""),
             origin=str(data.get("origin") or ""),
+            language=str(data.get("language") or ""),
         )
+        first = entry.language
+        for obj in (entry.question, *entry.choices):
+            if first in obj.labels:
+                obj.labels = {first: obj.labels[first], **obj.labels}
+        return entry
 
 
 def entry_of(form: Questionnaire, q: Question, bank_id: str, origin: str = "") -> BankQuestion:
@@ -152,7 +160,8 @@ def entry_of(form: Questionnaire, q: Question, bank_id: str, origin: str = "") -
     bq.extra = {k: v for k, v in bq.extra.items() if k != BANK_COLUMN}
     bq.extra[BANK_COLUMN] = bank_id
     choices = [Choice(c.name, dict(c.labels)) for c in form.choices_of(q)]
-    return BankQuestion(bank_id, bq, choices, printed_number(q), origin)
+    lang = form.resolve_language(None)
+    return BankQuestion(bank_id, bq, choices, printed_number(q), origin, lang)
 
 
 # -- comparing two versions of one question ------------------------------------------------------

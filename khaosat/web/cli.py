@@ -293,3 +293,6 @@ def register(root: typer.Typer) -> None:
     root.add_typer(audit_app, name="audit")
     root.command("backup")(backup_cmd)
     root.command("restore")(restore_cmd)
+    from khaosat.web.bank.cli import register as register_bank
+
+    register_bank(root)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "khaosat.web.monitoring",
     "khaosat.web.odk",
     "khaosat.web.openanswers",
+    "khaosat.web.bank",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ AREAS = [
     "monitoring",
     "odk",
     "openanswers",
+    "bank",
 ]
 for _area in AREAS:
     urlpatterns.append(path("surveys/<slug:code>/", include(f"khaosat.web.{_area}.urls")))

@@ -4,6 +4,7 @@ refuse as a whole, and the line-up of waves by bank identity."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -46,6 +47,16 @@ def test_a_bank_entry_keeps_number_type_labels_and_choices(anket):
     ]
     again = bank.BankQuestion.from_dict(entry.to_dict())
     assert again == entry
+
+
+def test_an_entry_read_back_with_sorted_keys_speaks_its_own_language(anket):
+    # PostgreSQL's jsonb gives keys back sorted: "English (en)" before "Tiếng Việt (vi)"
+    _, entries = _banked(anket, ["b3"])
+    (entry,) = entries.values()
+    stored = json.loads(json.dumps(entry.to_dict(), sort_keys=True))
+    back = bank.BankQuestion.from_dict(stored)
+    assert back.label() == entry.label() and back.label().startswith("Ông/Bà đồng tình")
+    assert back.choices[0].label() == anket.choices_of("b3")[0].label()
 
 
 def test_adding_a_known_question_again_keeps_the_bank_entry(anket):

@@ -11,6 +11,8 @@ ACTIONS = {
     "account.create": _("Tạo tài khoản"),
     "account.update": _("Sửa tài khoản"),
     "audit.export": _("Tải nhật ký"),
+    "bank.add": _("Lưu câu hỏi vào ngân hàng"),
+    "bank.pick": _("Chọn câu hỏi từ ngân hàng"),
     "checkrule.create": _("Thêm quy tắc kiểm tra"),
     "checkrule.update": _("Sửa quy tắc kiểm tra"),
     "export.raw": _("Tải dữ liệu gốc"),
