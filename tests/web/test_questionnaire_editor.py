@@ -337,3 +337,11 @@ def test_a_new_section_without_a_title_is_an_error(editor, survey):
     assert [f.message for f in findings if f.is_error] == [
         "Phần mới: chưa có nội dung; hãy sửa hoặc xóa mục này."
     ]
+
+
+def test_the_editor_speaks_english_too(editor, survey):
+    build_short(editor, survey)
+    editor.client.cookies["django_language"] = "en"
+    page = editor.client.get(editor.url, {"item": _last(editor, survey)}).content.decode()
+    assert "Questionnaire editor" in page and "Ask only when" in page
+    assert "Rows of the matrix (each row is a question)" in page
