@@ -176,3 +176,12 @@ def test_two_bank_questions_sharing_a_name_are_not_matched(anket):
     m = bank.match({"2026": first.questionnaire, "2027": other})
     assert m.find("2027", "b3").how == "single"
     assert any("trùng tên nhưng là hai câu khác nhau" in c for c in m.conflicts)
+
+
+def test_option_columns_of_a_renamed_multiple_choice_follow_the_question(anket):
+    first, entries = _banked(anket, ["b2"])
+    wave2 = _wave2(entries, {"b2": "q_kenh"})
+    m = bank.match({"2026": first.questionnaire, "2027": wave2})
+    v, columns = bank.columns_for(m, "2027", "q_kenh_3")
+    assert columns == {"2026": "b2_3", "2027": "q_kenh_3"} and v.how == "bank"
+    assert bank.columns_for(m, "2027", "q_khac") is None

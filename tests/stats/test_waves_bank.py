@@ -93,3 +93,15 @@ def test_the_matching_report_says_what_lines_up(forms):
     assert "Câu A1 chỉ có ở đợt 2025: không ghép được" in text
     for bad in ("${", "[", "{", "None"):
         assert bad not in text
+
+
+def test_without_bank_ids_the_same_name_is_matched_and_said(sim):
+    form = read_xlsform(ANKET)
+    data = {
+        w: sim_design(sim.assign(b3=_answers(sim, s, 0.4)), "one") for w, s in (("1", 3), ("2", 4))
+    }
+    t = trend(data, "b3", category=4, questionnaires={"1": form, "2": copy.deepcopy(form)})
+    assert [e.variable for e in t.estimates] == ["b3", "b3"]
+    assert t.notes == [
+        "Câu B3 (đợt 1: b3; đợt 2: b3): ghép theo tên biến (câu chưa có mã ngân hàng)."
+    ]

@@ -122,3 +122,25 @@ def test_only_managers_save_or_pick(login, users, survey, role):
     assert _save(c, survey, "b3").status_code == 403
     assert c.post(reverse("bank_pick", args=[survey.code]), {"pick": ["x"]}).status_code == 403
     assert BankQuestion.objects.count() == 0
+
+
+def test_a_banked_question_whose_choices_changed_is_refused(manager, survey, users):
+    from khaosat.questionnaire.xlsform import to_xlsx_bytes
+    from khaosat.web.questionnaires.services import store_upload
+
+    _save(manager, survey, "b3")
+    form = definition_of(current_version(survey))
+    form.choice_lists["dong_tinh"].choices = [
+        c for c in form.choice_lists["dong_tinh"].choices if c.name != "9"
+    ]
+    form.version = "doi-phuong-an"
+    stored = store_upload(survey, to_xlsx_bytes(form), "doi.xlsx", users["manager"])
+    assert stored.version is not None
+    before = BankQuestion.objects.get().definition
+    resp = _save(manager, survey, "b3")
+    assert resp.status_code == 400
+    text = visible_text(resp.content.decode())
+    assert "Câu B3 không lưu" in text
+    assert "mã 9 «Không rõ / khó trả lời» có ở ngân hàng nhưng không có ở bảng hỏi này" in text
+    assert BankQuestion.objects.get().definition == before
+    assert current_version(survey).version == "doi-phuong-an"
