@@ -101,7 +101,7 @@ def test_build_save_preview_and_download(live_server, browser, survey, users, tm
         items.nth(2).dispatch_event("dragstart", {"dataTransfer": data})
         top = items.nth(1).bounding_box()["y"] + 2  # dropped on B2's upper half: before it
         items.nth(1).dispatch_event("drop", {"dataTransfer": data, "clientY": top})
-    numbers = items.locator(".editor-line > strong")
+    numbers = items.locator(".editor-text > strong")
     assert numbers.all_inner_texts() == ["Câu B1", "Câu B3", "Câu B2"]
     with page.expect_navigation():
         items.nth(1).locator("button[value=down]").click()
