@@ -575,3 +575,52 @@ def columns_for(
             suffix = column[len(base) :]
             return cand, {w: n + suffix for w, n in cand.names.items()}
     return None
+
+
+# -- an earlier wave's data set under the current questionnaire's names ------------------------
+THIS_WAVE = "đợt này"
+
+
+@dataclass
+class Alignment:
+    """Columns of an earlier wave's data set to rename to the current names, columns to drop
+    (not comparable with the current wave), and sentences saying why."""
+
+    renames: dict[str, str] = field(default_factory=dict)
+    drops: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def _columns(form: Questionnaire, q: Question) -> list[str]:
+    if q.is_multiple:
+        return [f"{q.name}_{c.code}" for c in form.choices_of(q)]
+    return [q.name]
+
+
+def align_to(earlier: Questionnaire, current: Questionnaire, label: str = "đợt trước") -> Alignment:
+    """How to read an earlier wave's data set with the current questionnaire: a question matched
+    (by bank id, else by name) takes its current name; one whose codes differ, or that only
+    shares a name with another question, is dropped, so it is never compared silently."""
+    m = match({label: earlier, THIS_WAVE: current})
+    out = Alignment()
+    current_names = {c for q in current.value_questions() for c in _columns(current, q)}
+    for v in m.variables:
+        if label not in v.names:
+            continue
+        q_old = earlier.question(v.names[label])
+        old_cols = _columns(earlier, q_old)
+        if THIS_WAVE not in v.names:
+            clash = [c for c in old_cols if c in current_names]
+            out.drops += clash
+            continue
+        if v.problems:
+            out.drops += old_cols
+            out.lines.append(v.sentence())
+            continue
+        new = v.names[THIS_WAVE]
+        if new != q_old.name:
+            out.renames.update({c: new + c[len(q_old.name) :] for c in old_cols})
+        if new != q_old.name or v.cautions:
+            out.lines.append(v.sentence())
+    out.lines += m.conflicts
+    return out

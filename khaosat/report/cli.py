@@ -37,6 +37,40 @@ def _date(text: str | None, what: str) -> dt.date | None:
     return None
 
 
+def _wave_forms(items: list[str]) -> dict[str, Path]:
+    out = {}
+    for item in items:
+        label, sep, path = item.partition("=")
+        if not sep:
+            raise ReportError(
+                f"--wave-form «{item}» cần dạng NHÃN=bang-hoi.xlsx, "
+                'ví dụ --wave-form "đợt I"=bang-hoi-dot1.xlsx.'
+            )
+        out[label] = Path(path)
+    return out
+
+
+def _wave_data(label: str, path: str, q, form_path: Path | None, read_data):
+    """An earlier wave's data under the current names (khaosat.questionnaire.bank.align_to)."""
+    if form_path is None:
+        return read_data(path, q)
+    from khaosat.questionnaire.bank import align_to
+    from khaosat.questionnaire.errors import QuestionnaireError
+    from khaosat.questionnaire.xlsform import read_xlsform
+
+    if not form_path.exists():
+        raise ReportError(f"Không tìm thấy tệp bảng hỏi {form_path} của {label}.")
+    try:
+        earlier = read_xlsform(str(form_path))
+    except QuestionnaireError as exc:
+        raise ReportError(f"Bảng hỏi {form_path.name} của {label}: {exc}") from exc
+    aligned = align_to(earlier, q, label)
+    for line in aligned.lines:
+        typer.echo(f"{label}: {line}", err=True)
+    d = read_data(path, earlier)
+    return d.drop(columns=aligned.drops, errors="ignore").rename(columns=aligned.renames)
+
+
 @app.command("build-file")
 def build_file(
     questionnaire: Path = typer.Argument(..., help="Bảng hỏi XLSForm (.xlsx)."),
@@ -66,6 +100,12 @@ def build_file(
         [],
         "--wave",
         help="Đợt trước để so sánh: NHÃN=đường/dẫn.csv (lặp lại được, theo thứ tự thời gian).",
+    ),
+    wave_form: list[str] = typer.Option(
+        [],
+        "--wave-form",
+        help="Bảng hỏi của một đợt trước: NHÃN=bang-hoi.xlsx; câu hỏi được ghép theo mã ngân "
+        "hàng câu hỏi (đổi tên vẫn ghép), câu có mã phương án khác thì không so sánh.",
     ),
     stem: str = typer.Option("bao-cao", "--name", help="Tên tệp (không có đuôi)."),
     survey_file: Path | None = typer.Option(
@@ -99,13 +139,14 @@ def build_file(
             raise
         df = read_data(data, q)
         waves = []
+        forms = _wave_forms(wave_form)
         for item in wave:
             label, sep, path = item.partition("=")
             if not sep:
                 raise ReportError(
                     f'--wave «{item}» cần dạng NHÃN=đường/dẫn.csv, ví dụ --wave "đợt I"=dot1.csv.'
                 )
-            waves.append((label, read_data(path, q)))
+            waves.append((label, _wave_data(label, path, q, forms.get(label), read_data)))
         if waves:
             waves.append(("đợt này", df))
         cfg = load_settings(settings)

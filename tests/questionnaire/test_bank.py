@@ -185,3 +185,14 @@ def test_option_columns_of_a_renamed_multiple_choice_follow_the_question(anket):
     v, columns = bank.columns_for(m, "2027", "q_kenh_3")
     assert columns == {"2026": "b2_3", "2027": "q_kenh_3"} and v.how == "bank"
     assert bank.columns_for(m, "2027", "q_khac") is None
+
+
+def test_an_earlier_wave_is_aligned_to_the_current_names(anket):
+    first, entries = _banked(anket, ["b3", "b2", "c9"])
+    now = _wave2(entries, {"b3": "q_dongtinh", "b2": "q_kenh"})
+    lst = now.choice_lists[now.question("c9").list_name]
+    lst.choices = [c for c in lst.choices if c.name != "9"]
+    al = bank.align_to(first.questionnaire, now, "đợt I")
+    assert al.renames["b3"] == "q_dongtinh" and al.renames["b2_1"] == "q_kenh_1"
+    assert "c9" in al.drops and "c9" not in al.renames  # codes differ: never compared
+    assert any(line.startswith("Câu C9") and "mã 9" in line for line in al.lines)
