@@ -144,3 +144,11 @@ def test_a_banked_question_whose_choices_changed_is_refused(manager, survey, use
     assert "mã 9 «Không rõ / khó trả lời» có ở ngân hàng nhưng không có ở bảng hỏi này" in text
     assert BankQuestion.objects.get().definition == before
     assert current_version(survey).version == "doi-phuong-an"
+
+
+def test_the_bank_page_speaks_english_too(manager, survey):
+    _save(manager, survey, "b3")
+    manager.cookies["django_language"] = "en"
+    page = manager.get(reverse("bank", args=[survey.code])).content.decode()
+    assert "Question bank" in page and "Save questions of this questionnaire to the bank" in page
+    assert "Pick questions from the bank" in page and "New variable name" in page
