@@ -345,3 +345,25 @@ def test_the_editor_speaks_english_too(editor, survey):
     page = editor.client.get(editor.url, {"item": _last(editor, survey)}).content.decode()
     assert "Questionnaire editor" in page and "Ask only when" in page
     assert "Rows of the matrix (each row is a question)" in page
+
+
+def test_renaming_a_variable_keeps_the_skips_on_it(editor, survey):
+    """A2 is asked when A1 is «Có»: renaming A1's variable moves A2's condition with it."""
+    build_short(editor, survey)
+    a1 = _draft(editor, survey)["items"][1]["id"]
+    editor(
+        "update",
+        item=a1,
+        number="A1",
+        name="doc_bao",
+        label="Ông/Bà có đọc báo không?",
+        hint="(Chọn một phương án)",
+        type="select_one",
+        choice_code=["1", "2"],
+        choice_label=["Có", "Không"],
+    )
+    q = E.to_questionnaire(_draft(editor, survey))
+    assert q.question("a2").relevant == "${doc_bao} = '1'"
+    assert q.question("doc_bao").hint() == "(Chọn một phương án)"
+    _q, findings = E.check_draft(_draft(editor, survey))
+    assert [f.message for f in findings if f.is_error] == []

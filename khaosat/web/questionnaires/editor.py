@@ -23,7 +23,8 @@ def _start(request, survey, draft):
     if request.POST.get("from") == "current" and current_version(survey) is not None:
         qv = current_version(survey)
         return E.draft_from(definition_of(qv), base=qv.version)
-    return E.empty_draft(survey.title, survey.code.replace("-", "_"))
+    qv = current_version(survey)  # a new start keeps the survey's form id (ODK knows it)
+    return E.empty_draft(survey.title, qv.form_id if qv else survey.code.replace("-", "_"))
 
 
 def _save(request, survey, draft):

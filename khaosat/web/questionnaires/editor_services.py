@@ -164,6 +164,7 @@ def _question_item(draft: dict, q: Questionnaire, it: Question) -> dict:
         "label": label,
         "type": it.type,
         "required": it.required is True,
+        "hint": it.hints.get(lang, ""),
         "list": it.list_name or "",
         "choices": _choices_of(q, it.list_name, lang),
         "orig": it.to_dict(),
@@ -198,6 +199,7 @@ def _matrix_item(draft: dict, q: Questionnaire, g: Group) -> dict:
         "number": number,
         "label": label,
         "required": all(c.required is True for c in g.children),
+        "hint": g.hints.get(lang, ""),
         "list": first.list_name or "",
         "choices": _choices_of(q, first.list_name, lang),
         "rows": rows,
@@ -333,6 +335,7 @@ def _question(item: dict, lang: str, kinds: dict, lists: _Lists) -> Question:
     q.source = None
     q.name, q.type = item["name"], item["type"]
     q.labels = _texts(item.get("orig"), "labels", lang, _joined(item["number"], item["label"]))
+    q.hints = _texts(item.get("orig"), "hints", lang, item.get("hint", ""))
     # a requirement computed in the file (an expression) stays as written unless ticked
     q.required = (
         True if item.get("required") else (q.required if isinstance(q.required, str) else False)
@@ -385,6 +388,7 @@ def _matrix(item: dict, lang: str, kinds: dict, lists: _Lists) -> Group:
     g.source = None
     g.name = item["name"]
     g.labels = _texts(item.get("orig"), "labels", lang, _joined(item["number"], item["label"]))
+    g.hints = _texts(item.get("orig"), "hints", lang, item.get("hint", ""))
     if "table-list" not in g.appearance:
         g.appearance = "table-list"
     g.relevant = _relevant(item, kinds)
@@ -699,6 +703,7 @@ def _update_question(draft: dict, item: dict, form, errors: list[str]) -> dict:
     new["name"] = _name(form, new, draft, ref, errors)
     _unique(draft, item["id"], [new["name"]], ref, errors)
     new["required"] = bool(form.get("required"))
+    new["hint"] = _text(form, "hint")
     new["choices"] = (
         _choices(form, ref, item.get("choices", []), errors) if new["type"] in SELECTS else []
     )
@@ -737,6 +742,7 @@ def _update_matrix(draft: dict, item: dict, form, errors: list[str]) -> dict:
         errors.append(f"{ref}: hãy nhập lời dẫn của bảng (câu hỏi chung cho các dòng).")
     new["name"] = _name(form, new, draft, ref, errors)
     new["required"] = bool(form.get("required"))
+    new["hint"] = _text(form, "hint")
     new["choices"] = _choices(form, ref, item.get("choices", []), errors)
     if not new["choices"]:
         errors.append(f"{ref}: bảng cần một thang đo (các cột: mã và nhãn).")
@@ -809,7 +815,26 @@ def update_item(draft: dict, item_id: str, form) -> dict:
     if errors:
         raise EditError(errors, new)
     draft["items"][draft["items"].index(item)] = new
+    if item.get("name") and new["name"] != item["name"]:
+        _rename(draft, item["name"], new["name"])
     return new
+
+
+def _rename(draft: dict, old: str, new: str) -> None:
+    """A renamed variable stays the one the other items' skips and the file's own expressions
+    (calculations, kept conditions) name."""
+    import json
+
+    for it in draft["items"]:
+        skip = it.get("skip")
+        if skip and skip["question"] == old:
+            it["skip"] = {"question": new, "op": skip["op"], "code": skip["code"]}
+        for key in ("relevant_kept", "constraint_kept"):
+            if it.get(key):
+                it[key] = it[key].replace(f"${{{old}}}", f"${{{new}}}")
+        if it.get("orig") and it["kind"] == "kept":
+            text = json.dumps(it["orig"], ensure_ascii=False)
+            it["orig"] = json.loads(text.replace(f"${{{old}}}", f"${{{new}}}"))
 
 
 def add_item(draft: dict, kind: str, after_id: str = "") -> dict:
