@@ -73,13 +73,18 @@ def bankable(form: Questionnaire) -> list[Question]:
 
 
 def _answered(form: Questionnaire, skip: frozenset[str]) -> list[Question]:
-    out = []
-    for q in form.iter_questions():
-        if q.type in skip:
-            continue
-        if any(g.repeat for g in form.ancestors(q.name)):
-            continue
-        out.append(q)
+    """Questions outside repeats whose type is not in `skip`, in form order (one walk)."""
+    out: list[Question] = []
+
+    def walk(items: list) -> None:
+        for it in items:
+            if isinstance(it, Question):
+                if it.type not in skip:
+                    out.append(it)
+            elif not it.repeat:
+                walk(it.children)
+
+    walk(form.items)
     return out
 
 
@@ -510,30 +515,35 @@ def match(forms: Mapping[Any, Questionnaire]) -> Matching:
 def _join_by_name(groups: list[list[_Member]], loose: list[_Member]) -> list[str]:
     """Questions without a bank id join the group holding their name in another wave; names
     shared by two different questions are reported."""
+    by_name: dict[str, list[list[_Member]]] = {}
+    for g in groups:
+        for name in {m.item.name for m in g}:
+            by_name.setdefault(name, []).append(g)
     for m in loose:
         home = next(
-            (
-                g
-                for g in groups
-                if any(o.item.name == m.item.name for o in g) and all(o.wave != m.wave for o in g)
-            ),
-            None,
+            (g for g in by_name.get(m.item.name, []) if all(o.wave != m.wave for o in g)), None
         )
         if home is None:
-            groups.append([m])
-        else:
-            home.append(m)
+            home = []
+            groups.append(home)
+        if not any(o.item.name == m.item.name for o in home):
+            by_name.setdefault(m.item.name, []).append(home)
+        home.append(m)
     conflicts = []
-    for i, g in enumerate(groups):
-        for other in groups[i + 1 :]:
-            for a in g:
-                for b in other:
-                    if a.item.name == b.item.name and a.wave != b.wave:
-                        conflicts.append(
-                            f"Biến «{a.item.name}» của {wave_name(a.wave)} và của "
-                            f"{wave_name(b.wave)} trùng tên nhưng là hai câu khác nhau "
-                            "trong ngân hàng: không ghép."
-                        )
+    for name, holders in by_name.items():
+        for i, g in enumerate(holders):
+            for other in holders[i + 1 :]:
+                pairs = [
+                    (a, b)
+                    for a in g
+                    for b in other
+                    if a.item.name == name == b.item.name and a.wave != b.wave
+                ]
+                conflicts += [
+                    f"Biến «{name}» của {wave_name(a.wave)} và của {wave_name(b.wave)} trùng "
+                    "tên nhưng là hai câu khác nhau trong ngân hàng: không ghép."
+                    for a, b in pairs
+                ]
     return conflicts
 
 
