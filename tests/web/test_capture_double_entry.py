@@ -54,6 +54,11 @@ def test_three_differences_make_three_mismatches_then_adjudication_verifies(
     url = reverse("capture_adjudicate", args=[survey.code, "P01-0001"])
     page = client.get(url).content.decode()
     assert "Thủ tục hành chính" in page and "4 — Tốt" in page and "3 — Bình thường" in page
+    # questions as printed (never the variable name): a question by its number, a row of a
+    # table by the table's question
+    assert "Câu A5. Đánh giá chung" in page
+    assert "C7. Đánh giá từng mặt — Thủ tục hành chính" in page
+    assert "<b>a5</b>" not in page and "c7_1</" not in page
     client.post(url, {"choice_a5": "second", "choice_c7_1": "first", "note": "Đối chiếu phiếu"})
     client.force_login(users["manager"], backend="django.contrib.auth.backends.ModelBackend")
     client.post(url, {"choice_g1": "other", "other_g1": "Cần rút ngắn thời gian giải quyết"})

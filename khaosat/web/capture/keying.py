@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from khaosat.capture import serials as S
 from khaosat.capture.double_entry import compare, keyer_rates, merge
+from khaosat.questionnaire.wording import bare_label, printed_number
 from khaosat.web.capture import door
 from khaosat.web.capture.models import Discrepancy, EntryPass
 from khaosat.web.core.models import AuditEvent, Response, Survey
@@ -229,13 +230,23 @@ def discrepancy_rows(r: Response) -> list[dict[str, Any]]:
         rows.append(
             {
                 "d": d,
-                "label": f.label if f else d.variable,
+                "label": question_title(f) if f else d.variable,
                 "first": _show(d.first, labels),
                 "second": _show(d.second, labels),
                 "value": _show(d.value, labels),
             }
         )
     return rows
+
+
+def question_title(f) -> str:
+    """A question as the adjudicator finds it on paper: «Câu B1. Ông/Bà hiểu…», and a row of
+    a table by its table's question: «C7. Ông/Bà hài lòng… — Cơ sở vật chất»."""
+    number = printed_number(f.question)
+    table = f.group_label.rsplit(" › ", 1)[-1]
+    if number == f.name and table:  # no printed number of its own: a row of a table
+        return f"{table} — {f.label}"
+    return f"Câu {number}. {bare_label(f.question, 200)}"
 
 
 def _show(value: Any, labels: Mapping[Any, str]) -> str:
