@@ -355,7 +355,9 @@ def test_a_new_commission_runs_the_whole_cycle_in_the_browser(
     page.click("text=Phân xử chênh lệch")
     page.click(f"a:text-is('{twice}')")
     page.wait_for_selector("#adjudicate")
-    assert "Ông/Bà hiểu về mô hình chính quyền địa phương" in coordinator.text("#adjudicate")
+    assert "Câu B1. Ông/Bà hiểu về mô hình chính quyền địa phương" in coordinator.text(
+        "#adjudicate"
+    )
     page.check("#d-b1 input[value=first]")  # the paper form says what the first keyer typed
     page.click("#adjudicate button[type=submit]")
     page.wait_for_url(re.compile(r"/capture/adjudication/$"))
@@ -412,6 +414,7 @@ def test_a_new_commission_runs_the_whole_cycle_in_the_browser(
     page.click(f"#queue a:text-is('{outside}')")
     page.wait_for_url(re.compile(r"/review/\d+/$"))
     assert "Số phiếu ngoài dãy đã phát" in manager.text("#flags")
+    assert "nhaplieu1 — Lưu phiếu mới" in manager.text(".side")  # the form's history
     page.select_option("#reject-form select[name=reason]", label="Lý do khác")
     page.fill("#reject-form input[name=detail]", "Số phiếu không có trong lô đã phát")
     page.click("#reject-form button[type=submit]")
