@@ -367,3 +367,18 @@ def test_renaming_a_variable_keeps_the_skips_on_it(editor, survey):
     assert q.question("doc_bao").hint() == "(Chọn một phương án)"
     _q, findings = E.check_draft(_draft(editor, survey))
     assert [f.message for f in findings if f.is_error] == []
+
+
+def test_deleting_a_question_the_file_calculates_from_is_flagged(editor, survey):
+    """The Anket's calculation «nhom» uses A4 and A5: deleting A4 in the editor is an error
+    that names the calculation and the question, and saving is refused."""
+    editor("start", **{"from": "current"})
+    a4 = next(it for it in _draft(editor, survey)["items"] if it.get("name") == "a4")
+    editor("delete", item=a4["id"])
+    _q, findings = E.check_draft(_draft(editor, survey))
+    errors = [f.message for f in findings if f.is_error]
+    assert any(m.startswith("Phép tính «nhom»: dựa vào câu «a4» đã bị xóa") for m in errors)
+    assert "Câu E3: điều kiện «Chỉ hỏi khi» dựa vào một câu không còn đứng trước nó" in " ".join(
+        errors
+    )
+    editor("save", expect=400)

@@ -26,6 +26,7 @@ from khaosat.questionnaire.model import (
     Group,
     Question,
     Questionnaire,
+    pick_text,
 )
 
 TYPES = {
@@ -482,12 +483,12 @@ def ref_of(item: dict) -> str:
             return "Hết phần (các câu sau không thuộc phần nào)"
         return f"Phần «{item['label']}»" if item["label"] else "Phần mới"
     if item["kind"] == "kept":
-        number = (
-            W.printed_number(Question.from_dict(item["orig"]))
-            if item["orig"].get("kind") != "group"
-            else item["name"]
-        )
-        return f"Câu {number}"
+        orig = item["orig"]
+        if orig.get("kind") == "group":
+            return f"Nhóm «{pick_text(orig.get('labels') or {}) or item['name']}»"
+        if orig.get("type") == "calculate":
+            return f"Phép tính «{item['name']}»"
+        return f"Câu {W.printed_number(Question.from_dict(orig))}"
     return f"Câu {item['number'] or item['name']}"
 
 
@@ -930,10 +931,30 @@ def _draft_findings(draft: dict) -> list[Finding]:
     return out
 
 
+def _gone_references(draft: dict, item: dict) -> list[str]:
+    """Variables named by the file's own expressions of an item that the draft no longer has."""
+    import json
+
+    texts = [item.get("relevant_kept", ""), item.get("constraint_kept", "")]
+    if item["kind"] == "kept":
+        texts.append(json.dumps(item["orig"], ensure_ascii=False))
+    names = set(kinds_of(draft)) | {it.get("name") for it in draft["items"]}
+    refs = {n for t in texts for n in re.findall(r"\$\{(\w+)\}", t or "")}
+    return sorted(refs - names)
+
+
 def _item_problems(draft: dict, item: dict) -> list[str]:
+    gone = _gone_references(draft, item)
+    out = (
+        [
+            f"dựa vào {', '.join(f'câu «{n}»' for n in gone)} đã bị xóa khỏi bản nháp; hãy thêm lại "
+            "câu đó hoặc xóa mục này."
+        ]
+        if gone
+        else []
+    )
     if item["kind"] == "kept" or item.get("end"):
-        return []
-    out = []
+        return out
     if not item.get("label"):
         out.append("chưa có nội dung; hãy sửa hoặc xóa mục này.")
     skip = item.get("skip")
