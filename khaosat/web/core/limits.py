@@ -16,6 +16,7 @@ DEFAULT_BODY_LIMIT = 2 * MB + MB // 2  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 BODY_LIMITS = {
     "capture_import": 20 * MB,
     "questionnaire_upload": 10 * MB,
+    "questionnaire_word": 10 * MB,  # a Word Anket (safety.documents checks it again)
     "sampling_sizes": 10 * MB,
     "paper_upload": 300 * MB,  # scanned batches: files go to disk in chunks, never to memory
     # ODK Collect: the view's own cap (X-OpenRosa-Accept-Content-Length) plus multipart framing;
