@@ -377,7 +377,7 @@ def test_deleting_a_question_the_file_calculates_from_is_flagged(editor, survey)
     editor("delete", item=a4["id"])
     _q, findings = E.check_draft(_draft(editor, survey))
     errors = [f.message for f in findings if f.is_error]
-    assert any(m.startswith("Phép tính «nhom»: dựa vào câu «a4» đã bị xóa") for m in errors)
+    assert any(m.startswith("Phép tính «nhom»: dựa vào câu A4 đã bị xóa") for m in errors)
     assert "Câu E3: điều kiện «Chỉ hỏi khi» dựa vào một câu không còn đứng trước nó" in " ".join(
         errors
     )

@@ -895,7 +895,13 @@ def reorder(draft: dict, ids: list[str]) -> None:
 
 
 def delete_item(draft: dict, item_id: str) -> None:
-    draft["items"].remove(find(draft, item_id))
+    """Out of the draft; its number is remembered for messages about what named it."""
+    item = find(draft, item_id)
+    gone = draft.setdefault("gone", {})
+    for name in [item.get("name"), *(r["name"] for r in item.get("rows", []))]:
+        if name:
+            gone[name] = ref_of(item)
+    draft["items"].remove(item)
 
 
 # -- checking as you go ----------------------------------------------------------------------
@@ -943,11 +949,16 @@ def _gone_references(draft: dict, item: dict) -> list[str]:
     return sorted(refs - names)
 
 
+def _gone_ref(draft: dict, name: str) -> str:
+    ref = draft.get("gone", {}).get(name)
+    return ref[:1].lower() + ref[1:] if ref else f"biến «{name}»"
+
+
 def _item_problems(draft: dict, item: dict) -> list[str]:
     gone = _gone_references(draft, item)
     out = (
         [
-            f"dựa vào {', '.join(f'câu «{n}»' for n in gone)} đã bị xóa khỏi bản nháp; hãy thêm lại "
+            f"dựa vào {', '.join(_gone_ref(draft, n) for n in gone)} đã bị xóa khỏi bản nháp; hãy thêm lại "
             "câu đó hoặc xóa mục này."
         ]
         if gone
