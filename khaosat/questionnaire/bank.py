@@ -36,6 +36,7 @@ _FILE_LISTS = frozenset(
     {"select_one_from_file", "select_multiple_from_file", "select_one_external"}
 )
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_NUMBER_RE = re.compile(r"^[A-ZĐa-zđ]{0,3}\d+(?:[._]\d+)*[a-z]?$")
 TYPE_WORDS = {
     "select_one": "một lựa chọn",
     "select_multiple": "nhiều lựa chọn",
@@ -295,17 +296,18 @@ def _ensure_column(form: Questionnaire) -> None:
 # -- picking bank questions into a questionnaire -------------------------------------------------
 @dataclass
 class Pick:
-    """One bank question to put into a questionnaire, under `name` (its bank name if empty)."""
+    """One bank question to put into a questionnaire, under `name` (its bank name if empty)
+    and printed `number` (its bank number if empty)."""
 
     bank_id: str
     name: str = ""
+    number: str = ""
 
 
 @dataclass
 class PickResult:
     questionnaire: Questionnaire
     added: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def pick(
@@ -330,7 +332,7 @@ def pick(
         if problem:
             problems.append(problem)
             continue
-        q = _place_question(out, bank[p.bank_id], p.name or bank[p.bank_id].name)
+        q = _place_question(out, bank[p.bank_id], p.name or bank[p.bank_id].name, p.number)
         taken.add(q.name)
         present[p.bank_id] = q
         result.added.append(q.name)
@@ -351,6 +353,11 @@ def _pick_problem(
         return (
             f"Câu {entry.number} đã có trong bảng hỏi (câu {printed_number(present[p.bank_id])})."
         )
+    if p.number and not _NUMBER_RE.match(p.number):
+        return (
+            f"Số câu «{p.number}» của câu {entry.number} không hợp lệ: hãy ghi như C4, 12 "
+            "hoặc A2.1."
+        )
     if not _NAME_RE.match(name):
         return (
             f"Tên biến «{name}» của câu {entry.number} không hợp lệ: hãy dùng chữ không dấu, "
@@ -364,9 +371,13 @@ def _pick_problem(
     return None
 
 
-def _place_question(form: Questionnaire, entry: BankQuestion, name: str) -> Question:
+def _place_question(
+    form: Questionnaire, entry: BankQuestion, name: str, number: str = ""
+) -> Question:
     q = copy.deepcopy(entry.question)
     q.name = name
+    if number and number != entry.number:
+        q.labels = {k: renumber(v, entry.number, number) for k, v in q.labels.items()}
     q.extra[BANK_COLUMN] = entry.bank_id
     cl = entry.choice_list()
     if cl is not None:
@@ -376,6 +387,14 @@ def _place_question(form: Questionnaire, entry: BankQuestion, name: str) -> Ques
         if lang not in form.languages and lang != "default":
             form.languages.append(lang)
     return q
+
+
+def renumber(label: str, old: str, new: str) -> str:
+    """The label with its printed number `old` ("B3. …") replaced by `new` ("C4. …")."""
+    head = re.compile(r"^\s*(?:Câu\s+)?" + re.escape(old) + r"\s*[.):]\s+", re.I)
+    if head.match(label):
+        return head.sub(f"{new}. ", label, count=1)
+    return f"{new}. {label}"
 
 
 def _place_list(form: Questionnaire, cl: ChoiceList) -> str:

@@ -11,6 +11,7 @@ import pytest
 from khaosat.questionnaire import bank
 from khaosat.questionnaire.bank import BANK_COLUMN, BankError, Pick, bank_id_of
 from khaosat.questionnaire.check import check_source
+from khaosat.questionnaire.wording import printed_number
 from khaosat.questionnaire.xlsform import read_xlsform, to_xlsx_bytes
 
 
@@ -196,3 +197,15 @@ def test_an_earlier_wave_is_aligned_to_the_current_names(anket):
     assert al.renames["b3"] == "q_dongtinh" and al.renames["b2_1"] == "q_kenh_1"
     assert "c9" in al.drops and "c9" not in al.renames  # codes differ: never compared
     assert any(line.startswith("Câu C9") and "mã 9" in line for line in al.lines)
+
+
+def test_a_pick_may_renumber_the_question_in_every_language(anket):
+    _, entries = _banked(anket, ["b3"])
+    (bid,) = entries
+    out = bank.pick(entries, bank.new_questionnaire("x", "X"), [Pick(bid, "q_dongtinh", "C4")])
+    q = out.questionnaire.question("q_dongtinh")
+    assert printed_number(q) == "C4"
+    old = anket.question("b3").labels
+    assert q.labels == {k: "C4." + v.removeprefix("B3.") for k, v in old.items()}
+    with pytest.raises(BankError, match="Số câu «C 4»"):
+        bank.pick(entries, bank.new_questionnaire("x", "X"), [Pick(bid, "", "C 4")])

@@ -32,10 +32,11 @@ def _save(client, survey, *names):
     return client.post(reverse("bank_add", args=[survey.code]), {"name": list(names)})
 
 
-def _pick(client, survey, renames):
+def _pick(client, survey, renames, numbers=None):
     ids = {row.name: row.bank_id for row in BankQuestion.objects.all()}
     data = {"pick": [ids[n] for n in renames]}
     data.update({f"name_{ids[n]}": new for n, new in renames.items()})
+    data.update({f"number_{ids[n]}": new for n, new in (numbers or {}).items()})
     return client.post(reverse("bank_pick", args=[survey.code]), data)
 
 
@@ -66,10 +67,11 @@ def test_saving_a_question_again_keeps_it_and_makes_no_version(manager, survey):
 
 def test_a_renamed_pick_in_the_next_wave_lines_up_with_the_first(manager, survey, wave2):
     _save(manager, survey, "b3", "c9")
-    resp = _pick(manager, wave2, {"b3": "q_dongtinh", "c9": "c9"})
+    resp = _pick(manager, wave2, {"b3": "q_dongtinh", "c9": "c9"}, {"b3": "C1", "c9": "C9"})
     assert resp.status_code == 302
     second = definition_of(current_version(wave2))
     assert [q.name for q in core.bankable(second)] == ["q_dongtinh", "c9"]
+    assert second.question("q_dongtinh").label().startswith("C1. Ông/Bà đồng tình")
     first = definition_of(current_version(survey))
     matching = core.match({"2026": first, "2027": second})
     b3 = matching.find("2027", "q_dongtinh")

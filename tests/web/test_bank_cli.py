@@ -30,12 +30,14 @@ def test_add_list_pick_and_match_from_the_command_line(db, tmp_path):
     listing = _run("bank", "list", "--tim", "đồng tình").output
     assert ids["b3"][:8] in listing and ids["c9"][:8] not in listing
     second = tmp_path / "2026.xlsx"
-    res = _run("bank", "pick", "b3=q_dongtinh", "C9", "-o", str(second))
+    res = _run("bank", "pick", "b3=q_dongtinh:C1", "C9:C2", "-o", str(second))
     assert res.exit_code == 0, res.output
     picked = read_xlsform(second)
     assert bank_id_of(picked.question("q_dongtinh")) == ids["b3"]
+    assert picked.question("q_dongtinh").label().startswith("C1. ")
+    assert picked.question("c9").label().startswith("C2. ")
     res = _run("bank", "match", str(first), str(second))
-    assert "Câu B3 (đợt 2025: b3; đợt 2026: q_dongtinh): ghép theo mã ngân hàng" in res.output
+    assert "Câu C1 (đợt 2025: b3; đợt 2026: q_dongtinh): ghép theo mã ngân hàng" in res.output
 
 
 def test_a_pick_that_is_not_in_the_bank_is_named(db, tmp_path):

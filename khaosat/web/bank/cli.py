@@ -92,7 +92,9 @@ def list_command(
 @app.command("pick")
 def pick_command(
     picks: list[str] = typer.Argument(
-        ..., help="Câu cần lấy: số câu, tên biến hoặc mã ngân hàng; «b3=q_dongtinh» để đổi tên."
+        ...,
+        help="Câu cần lấy: số câu, tên biến hoặc mã ngân hàng; «b3=q_dongtinh» để đổi tên, "
+        "«b3=q_dongtinh:C4» để đổi cả số câu.",
     ),
     output: Path = typer.Option(..., "-o", "--output", help="Tệp XLSForm cần ghi."),
     into: Path = typer.Option(None, "--into", help="Bảng hỏi để thêm vào (mặc định: bảng mới)."),

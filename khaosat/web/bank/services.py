@@ -121,8 +121,14 @@ def save_to_bank(survey: Survey, names: list[str], user=None) -> Outcome:
 
 
 def resolve(spec: str) -> core.Pick:
-    """A pick written as `B3`, `b3`, a bank id (or its first 8 characters), then `=new_name`."""
-    key, _, new = spec.partition("=")
+    """A pick written as `B3`, `b3`, a bank id (or its first 8 characters), then `=new_name`
+    and `:new_number` if wanted (`b3=q_dongtinh:C4`, `B3=:C4`)."""
+    key, renamed, rest = spec.partition("=")
+    if renamed:
+        new, _, number = rest.partition(":")
+    else:
+        key, _, number = key.partition(":")
+        new = ""
     key = key.strip()
     rows = list(BankQuestion.objects.filter(bank_id=key)) or list(
         BankQuestion.objects.filter(bank_id__startswith=key) if len(key) >= 8 else []
@@ -136,12 +142,15 @@ def resolve(spec: str) -> core.Pick:
         raise BankRefused(
             [f"Có {len(rows)} câu «{key}» trong ngân hàng: {which}. Hãy chọn bằng mã ngân hàng."]
         )
-    return core.Pick(rows[0].bank_id, new.strip())
+    return core.Pick(rows[0].bank_id, new.strip(), number.strip())
 
 
-def parse_picks(ids: list[str], names: dict[str, str]) -> list[core.Pick]:
-    """Picks from the page: chosen bank ids, each with the new name typed beside it."""
-    return [core.Pick(bid, (names.get(bid) or "").strip()) for bid in ids]
+def parse_picks(post) -> list[core.Pick]:
+    """Picks from the page: the ticked bank ids, each with the name and number typed beside it."""
+    return [
+        core.Pick(bid, post.get(f"name_{bid}", "").strip(), post.get(f"number_{bid}", "").strip())
+        for bid in post.getlist("pick")
+    ]
 
 
 @transaction.atomic

@@ -53,10 +53,8 @@ def bank_add(request, code):
 @require_POST
 def bank_pick(request, code):
     survey = get_survey(request.user, code)
-    ids = request.POST.getlist("pick")
-    names = {bid: request.POST.get(f"name_{bid}", "") for bid in ids}
     try:
-        outcome = services.pick_into(survey, services.parse_picks(ids, names), request.user)
+        outcome = services.pick_into(survey, services.parse_picks(request.POST), request.user)
     except services.BankRefused as exc:
         return bank_page(request, code, exc.messages, status=400)
     return _done(request, survey, outcome)
