@@ -45,3 +45,16 @@ def test_a_pick_that_is_not_in_the_bank_is_named(db, tmp_path):
     assert res.exit_code == 1
     assert "Ngân hàng không có câu «zz9»" in res.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_add_writes_the_ids_into_an_xlsx_only(db, tmp_path):
+    md = tmp_path / "form.md"
+    md.write_text(
+        "| survey |\n| | type | name | label |\n| | integer | tuoi | A1. Tuổi |\n", "utf-8"
+    )
+    res = CliRunner().invoke(app, ["bank", "add", str(md)])
+    assert res.exit_code == 1 and "hãy thêm -o form.xlsx" in res.output
+    assert BankQuestion.objects.count() == 0
+    res = _run("bank", "add", str(md), "-o", str(tmp_path / "form.xlsx"))
+    assert res.exit_code == 0, res.output
+    assert bank_id_of(read_xlsform(tmp_path / "form.xlsx").question("tuoi"))

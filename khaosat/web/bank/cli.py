@@ -51,6 +51,9 @@ def add_command(
     ),
 ) -> None:
     """Lưu câu hỏi của một bảng hỏi vào ngân hàng; mã ngân hàng được ghi vào cột bank_id."""
+    target = output or file
+    if target.suffix.lower() != ".xlsx":
+        _fail([f"Mã ngân hàng được ghi vào một tệp .xlsx; hãy thêm -o {file.stem}.xlsx."])
     form = _read(file)
     _db()
     from khaosat.questionnaire.xlsform import write_xlsx
@@ -63,7 +66,6 @@ def add_command(
     for line in result.lines():
         typer.echo(line)
     if result.added:
-        target = output or file
         write_xlsx(result.questionnaire, target)
         typer.echo(f"Đã ghi mã ngân hàng vào cột bank_id của {target}.")
 
