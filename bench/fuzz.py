@@ -1,10 +1,11 @@
 """Fuzz the readers of user files and text (nightly): the XLSForm reader, the spreadsheet
-import, the expression parser and the OMR reader's file intake (tests/fuzzing.py).
+import, the expression parser, the OMR reader's file intake and the Word Anket reader
+(tests/fuzzing.py).
 
 Every case must succeed or raise the area's own error (shown to users as a Vietnamese
 sentence); anything else is printed with the input that caused it (hypothesis shrinks it).
 
-Run: .venv/bin/python bench/fuzz.py [--cases 10000] [--only xlsform,spreadsheet,expression,scan]
+Run: .venv/bin/python bench/fuzz.py [--cases 10000] [--only xlsform,spreadsheet,expression,scan,word]
 Prints one row per target: cases run, seconds, cases/s, and failures.
 """
 

@@ -1,5 +1,5 @@
 """Fuzz targets over the readers of user files and text: the XLSForm reader, the spreadsheet
-import, the expression parser and the OMR reader's file intake.
+import, the expression parser, the OMR reader's file intake and the Word Anket reader.
 
 Each target takes what a user could upload or type and must either succeed or raise the
 area's own error (which the app shows as one Vietnamese sentence). Any other exception is a
@@ -219,6 +219,72 @@ def scan_target(data: bytes, name: str) -> None:
         pass
 
 
+def word_target(data: bytes, filename: str) -> None:
+    """A Word Anket: read, or refused with a sentence; the draft always checks without error."""
+    from khaosat.questionnaire.check import check_questionnaire
+    from khaosat.questionnaire.worddoc import DocumentRefused, read_docx
+
+    try:
+        draft = read_docx(data, filename, check=False)
+    except (DocumentRefused, QuestionnaireError):
+        return
+    check_questionnaire(draft.questionnaire)
+
+
+ANKET_LINES = [
+    "PHIẾU KHẢO SÁT",
+    "I. THÔNG TIN CHUNG",
+    "Phần B",
+    "Câu 1. Ông/Bà có đi làm không?",
+    "Câu 2. Năm sinh: ……",
+    "3. Ông/Bà bao nhiêu tuổi?",
+    "C5. Ông/Bà chọn những gì? (chọn tối đa 3 phương án)",
+    "☐ Có",
+    "☐ 1. Có   ☐ 2. Không",
+    "○ 9. Không biết",
+    "1. Nam",
+    "a) Zalo",
+    "Khác (ghi rõ): ……",
+    "☐ 2. Không → chuyển sang câu 9",
+    "Nếu chọn 2 thì chuyển sang Câu 5",
+    "(Nếu trả lời «Không», chuyển sang câu 1)",
+    "Nếu chọn «Có» thì kết thúc phỏng vấn",
+    "(Chỉ dành cho cán bộ, công chức)",
+    "(Chỉ trả lời nếu ở câu 1 chọn 1)",
+    "nếu chọn «Có» thì không chọn phương án khác",
+    "……………………",
+    "Xin cảm ơn!",
+    "",
+    "☐",
+    "(",
+    "Câu",
+    "\u202e",
+    "x" * 300,
+]
+
+
+@st.composite
+def ankets(draw) -> bytes:
+    """A .docx of random Anket-like paragraphs and small tables."""
+    import docx
+
+    doc = docx.Document()
+    for _ in range(draw(st.integers(0, 25))):
+        if draw(st.integers(0, 9)) == 0:
+            rows = draw(st.integers(1, 3))
+            cols = draw(st.integers(1, 4))
+            table = doc.add_table(rows=rows, cols=cols)
+            for row in table.rows:
+                for cell in row.cells:
+                    cell.text = draw(st.sampled_from(["", "☐", "1", "Tốt", "Nội dung", "2"]))
+        else:
+            text = draw(st.sampled_from(ANKET_LINES) | st.text(max_size=40))
+            doc.add_paragraph(_safe_cell(text) or "")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
 EXPR_TOKENS = st.sampled_from(
     [
         "${a}",
@@ -309,7 +375,15 @@ def _good_files() -> dict[str, bytes]:
         b"/Count 1>>endobj 3 0 obj<</Type/Page/MediaBox[0 0 60 80]/Parent 2 0 R>>endobj\n"
         b"trailer<</Root 1 0 R>>\n%%EOF\n"
     )
-    return {"anket": anket, "png": png.getvalue(), "template": template, "pdf": pdf}
+    from tests.questionnaire.word.ankets import typed_anket
+
+    return {
+        "anket": anket,
+        "png": png.getvalue(),
+        "template": template,
+        "pdf": pdf,
+        "docx": typed_anket(),
+    }
 
 
 def strategies() -> dict[str, tuple[Callable, st.SearchStrategy]]:
@@ -333,6 +407,13 @@ def strategies() -> dict[str, tuple[Callable, st.SearchStrategy]]:
             ),
         ),
         "expression": (expression_target, st.tuples(EXPRESSIONS, VALUES)),
+        "word": (
+            word_target,
+            st.tuples(
+                st.one_of(files(good["docx"]), ankets()),
+                st.sampled_from(["a.docx", "a.docm", "a.doc", "a"]),
+            ),
+        ),
         "scan": (
             scan_target,
             st.tuples(

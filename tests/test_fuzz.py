@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.fuzzing import strategies
 
 TARGETS = strategies()
-CASES = {"xlsform": 25, "spreadsheet": 50, "expression": 300, "scan": 60}
+CASES = {"xlsform": 25, "spreadsheet": 50, "expression": 300, "scan": 60, "word": 60}
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

@@ -112,7 +112,20 @@ def check_docx(data: bytes, filename: str = "", limits: DocumentLimits = DEFAULT
             "tải lên lại."
         ) from exc
     with z:
-        _check_parts(z, label, limits)
+        try:
+            _check_parts(z, label, limits)
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            NotImplementedError,
+            zlib.error,
+            EOFError,
+        ) as exc:
+            raise DocumentRefused(
+                f"Tệp {label} bị hỏng, không mở được: hãy mở lại bằng Word, lưu thành .docx rồi "
+                "tải lên lại."
+            ) from exc
 
 
 def _check_parts(z: zipfile.ZipFile, label: str, limits: DocumentLimits) -> None:

@@ -23,6 +23,7 @@ from khaosat.safety.documents import DEFAULT, DocumentLimits, DocumentRefused, c
 __all__ = [
     "DocxDraft",
     "DocxReadError",
+    "checker_review",
     "DocumentRefused",
     "ReviewItem",
     "name_of",

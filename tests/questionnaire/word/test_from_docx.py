@@ -271,3 +271,52 @@ def test_cli_writes_the_draft_and_prints_the_review(tmp_path):
     bad.write_bytes(b"not a document")
     r = CliRunner().invoke(app, ["questionnaire", "from-docx", str(bad)])
     assert r.exit_code == 1 and "không phải tài liệu Word" in r.output
+
+
+def _docx(build) -> bytes:
+    doc = docx.Document()
+    build(doc)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_pages_come_from_the_breaks_word_recorded_when_it_laid_out_the_pages():
+    from docx.oxml import OxmlElement
+
+    def build(doc):
+        for text in ["Câu 1. Ông/Bà có con không?", "☐ 1. Có", "☐ 2. Không"]:
+            doc.add_paragraph(text)
+        p = doc.add_paragraph("Đoạn này không rõ là gì")
+        p.runs[0]._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))  # page 2 starts here
+
+    draft = read_docx(_docx(build), "x.docx")
+    [item] = [r for r in draft.to_check if "không rõ" in r.text]
+    assert item.place == "trang 2, đoạn 4"
+
+
+def test_numbering_given_by_the_list_number_style():
+    def build(doc):
+        doc.add_paragraph("Ông/Bà là nam hay nữ?", style="List Number")
+        doc.add_paragraph("☐ Nam")
+        doc.add_paragraph("☐ Nữ")
+        doc.add_paragraph("Ông/Bà bao nhiêu tuổi?", style="List Number")
+
+    q = read_docx(_docx(build), "x.docx").questionnaire
+    assert [(x.name, x.type, x.label()) for x in q.iter_questions()] == [
+        ("cau1", "select_one", "1. Ông/Bà là nam hay nữ?"),
+        ("cau2", "integer", "2. Ông/Bà bao nhiêu tuổi?"),
+    ]
+
+
+def test_the_checkers_errors_and_warnings_join_the_review():
+    from khaosat.questionnaire.worddoc import checker_review
+
+    draft = read_docx(auto_anket(), "auto.docx")
+    # the checker's warning on a question that seems personal (a phone) is a note
+    assert any(r.level == "note" and "cau2" in r.message for r in draft.review)
+    q = draft.questionnaire
+    q.question("cau5").relevant = "${khong_co} = 1"
+    errors = [r for r in checker_review(q) if r.level == "error"]
+    assert errors and all(r.place.startswith("bảng hỏi nháp, ô survey!") for r in errors)
+    assert any("khong_co" in r.message for r in errors)
