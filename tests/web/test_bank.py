@@ -154,3 +154,18 @@ def test_the_bank_page_speaks_english_too(manager, survey):
     page = manager.get(reverse("bank", args=[survey.code])).content.decode()
     assert "Question bank" in page and "Save questions of this questionnaire to the bank" in page
     assert "Pick questions from the bank" in page and "New variable name" in page
+
+
+def test_the_page_says_how_the_questions_line_up_with_another_survey(manager, survey, wave2):
+    _save(manager, survey, "b3", "c9")
+    _pick(manager, wave2, {"b3": "q_dongtinh"})
+    resp = manager.get(reverse("bank", args=[wave2.code]), {"so_voi": survey.code})
+    text = visible_text(resp.content.decode())
+    w1 = f"đợt {survey.wave}"
+    assert f"Câu B3 ({w1}: b3; đợt 2: q_dongtinh): ghép theo mã ngân hàng câu hỏi." in text
+    assert f"Câu C9 chỉ có ở {w1}: không ghép được với đợt nào khác." in text
+    assert "Ghép câu hỏi qua 2 đợt: 1 câu theo mã ngân hàng" in text
+    assert problems(text) == []
+    empty = Survey.objects.create(code="trong", title="Chưa có bảng hỏi")
+    resp = manager.get(reverse("bank", args=[wave2.code]), {"so_voi": empty.code})
+    assert "Chưa ghép được: một trong hai cuộc khảo sát chưa có bảng hỏi." in resp.content.decode()

@@ -229,3 +229,20 @@ def used_in(survey: Survey) -> set[str]:
     if qv is None:
         return set()
     return {core.bank_id_of(q) for q in definition_of(qv).iter_questions() if core.bank_id_of(q)}
+
+
+def comparison(survey: Survey, surveys, other_code: str) -> dict | None:
+    """How the questions of another survey (of `surveys`) line up with this one's (current
+    versions): {"other", "summary", "lines"} in plain Vietnamese, or None when either has no
+    questionnaire."""
+    other = surveys.filter(code=other_code).exclude(pk=survey.pk).first() if other_code else None
+    if other is None:
+        return None
+    mine, theirs = current_version(survey), current_version(other)
+    if mine is None or theirs is None:
+        return None
+    label = f"đợt {other.wave}" if other.wave != survey.wave else other.title
+    here = f"đợt {survey.wave}" if other.wave != survey.wave else "khảo sát này"
+    m = core.match({label: definition_of(theirs), here: definition_of(mine)})
+    head, *lines = m.summary().splitlines()
+    return {"other": other, "summary": head, "lines": [line.strip() for line in lines]}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from khaosat.web.bank import services
-from khaosat.web.core.scope import get_survey, requires
+from khaosat.web.core.scope import get_survey, requires, visible_surveys
 from khaosat.web.questionnaires.services import current_version
 
 
@@ -16,6 +16,8 @@ from khaosat.web.questionnaires.services import current_version
 def bank_page(request, code, problems=None, status=200):
     survey = get_survey(request.user, code)
     text = request.GET.get("tim", "")
+    surveys = visible_surveys(request.user)
+    asked = request.GET.get("so_voi", "")
     context = {
         "survey": survey,
         "current": current_version(survey),
@@ -24,6 +26,9 @@ def bank_page(request, code, problems=None, status=200):
         "search": text,
         "problems": problems or [],
         "max_list": services.MAX_LIST,
+        "others": surveys.exclude(pk=survey.pk).order_by("-created_at"),
+        "comparison": services.comparison(survey, surveys, asked),
+        "compare_asked": asked,
     }
     return render(request, "bank/bank.html", context, status=status)
 
