@@ -244,3 +244,19 @@ def test_a_large_survey_is_rechecked_by_a_background_job(
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.result["flags"] > 0
     assert QualityFlag.objects.filter(survey=survey, rule="near_duplicate").count() == 3
+
+
+def test_flags_name_their_questions_as_printed(login, users, survey, broken):
+    """The review page and the queue say «(A2)», never the variable «(a2)»; a row of a table
+    by its table's number and the row's words."""
+    from khaosat.questionnaire.xlsform import read_xlsform
+    from khaosat.web.monitoring.reviewqueue import field_text
+    from tests.web.conftest import ROOT
+
+    c = login(users["manager"])
+    page = c.get(review_url(survey, broken)).content.decode()
+    assert "<small>(A2)</small>" in page and "(a2)" not in page
+    queue = c.get(reverse("monitoring_queue", args=[survey.code])).content.decode()
+    assert "(A2)</small>" in queue and "(a2)" not in queue
+    q = read_xlsform(ROOT / "surveys" / "hung-yen-2026" / "anket.xlsx")
+    assert field_text(q, ["a2", "c7_1"]) == "A2, C7 (Cơ sở vật chất, nơi ngồi chờ)"

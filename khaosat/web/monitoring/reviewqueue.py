@@ -12,8 +12,9 @@ from django.db.models import Count, Prefetch, QuerySet
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
 from khaosat.questionnaire.errors import QuestionnaireError
 from khaosat.questionnaire.model import Questionnaire
+from khaosat.questionnaire.wording import bare_label, printed_number
 from khaosat.web.core.auditlabels import action_label
-from khaosat.web.core.models import AuditEvent, Response, Survey
+from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Response, Survey
 from khaosat.web.monitoring.models import QualityFlag, Severity
 
 OPEN = [Response.Status.ENTERED, Response.Status.VERIFIED]
@@ -50,8 +51,9 @@ def queue(
         .order_by("unit__code", "serial", "id")
     )
     responses = list(flagged[:QUEUE_PAGE])
+    versions = _questionnaires({r.questionnaire_id for r in responses})
     for r in responses:
-        r.flag_list = sorted(r.quality_flags.all(), key=lambda f: SEVERITY_ORDER[f.severity])
+        r.flag_list = with_field_text(r.quality_flags.all(), versions.get(r.questionnaire_id))
     unit_flags = (
         QualityFlag.objects.filter(survey=survey, response__isnull=True, unit__in=units)
         .select_related("unit")
@@ -158,4 +160,40 @@ def history(response: Response, limit: int = 20) -> list[AuditEvent]:
     out = list(events.order_by("-id")[:limit])
     for ev in out:
         ev.action_label = action_label(ev.action)
+    return out
+
+
+def _questionnaires(pks: set[int]) -> dict[int, Questionnaire | None]:
+    from khaosat.web.monitoring.services import questionnaire_for
+
+    return {v.pk: questionnaire_for(v) for v in QuestionnaireVersion.objects.filter(pk__in=pks)}
+
+
+def field_text(q: Questionnaire | None, names: list[str]) -> str:
+    """The questions a flag names, as printed: «A2, A5»; a row of a table by its table's
+    number and the row: «C7 (Cơ sở vật chất, nơi ngồi chờ)»; a calculation by its label."""
+    out = []
+    for name in names:
+        try:
+            question = q.question(name) if q is not None else None
+        except KeyError:
+            question = None
+        if question is None:
+            out.append(name)
+            continue
+        number = printed_number(question)
+        tables = [g for g in q.ancestors(name) if printed_number(g) != g.name]
+        if number == name and tables:  # a row without a number of its own
+            number = f"{printed_number(tables[-1])} ({bare_label(question, 40)})"
+        elif number == name:  # no number at all (a calculation): its label
+            number = bare_label(question, 40) or name
+        out.append(number)
+    return ", ".join(out)
+
+
+def with_field_text(flags, q: Questionnaire | None) -> list[QualityFlag]:
+    """The flags by severity, each with `field_text` (its questions as printed)."""
+    out = sorted(flags, key=lambda f: SEVERITY_ORDER[f.severity])
+    for f in out:
+        f.field_text = field_text(q, f.fields or [])
     return out

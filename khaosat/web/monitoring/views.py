@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from khaosat.quality import progress as P
 from khaosat.quality.dispositions import REJECT_REASONS
-from khaosat.quality.flags import RULES, SEVERITY_ORDER
+from khaosat.quality.flags import RULES
 from khaosat.web.capture.door import DoorError
 from khaosat.web.core import audit as audit_proof
 from khaosat.web.core.downloads import attach
@@ -131,7 +131,7 @@ def review(request, code, pk):
     q = services.questionnaire_for(response.questionnaire)
     if request.method == "POST":
         return _review_action(request, survey, response, q)
-    flags = sorted(response.quality_flags.all(), key=lambda f: SEVERITY_ORDER[f.severity])
+    flags = reviewqueue.with_field_text(response.quality_flags.all(), q)
     unit_flags = QualityFlag.objects.filter(
         survey=survey, response__isnull=True, unit=response.unit
     )
