@@ -114,6 +114,7 @@ MATRIX = {
     "paper_print_job": (_print_job_of_a, PRINT_A),
     "paper_print_file": (_print_job_of_a, PRINT_A),
     "paper_upload": (_survey, {**FIELD, **{r: 405 for r in FIELD if FIELD[r] == 200}}),
+    "paper_photos": (_survey, FIELD),
     "paper_batch": (_batch_of_a, UNIT_A),
     "paper_queue": (_survey, FIELD),
     "paper_form": (_review_form_of_a, UNIT_A),
