@@ -45,6 +45,7 @@ MATRIX = {
     # the Word Anket upload: survey managers only; no draft kept yet -> back to the upload page
     "questionnaire_word": (_code, MANAGERS_OK),
     "questionnaire_word_save": (_code, {**MANAGERS_OK, "admin": 405, "manager": 405}),
+    "questionnaire_word_edit": (_code, {**MANAGERS_OK, "admin": 405, "manager": 405}),
     "questionnaire_word_draft": (_code, {**MANAGERS_OK, "admin": 302, "manager": 302}),
     "questionnaire_detail": (_version, ALL_OK),
     # the fixture version has no model: every reader is sent back to the version page

@@ -108,3 +108,31 @@ def test_a_draft_with_checker_errors_cannot_be_saved(manager, survey):
 def test_a_keyer_cannot_upload(login, users, survey):
     r = upload(login(users["keyer_a"]), survey, typed_anket())
     assert r.status_code == 403
+
+
+def test_the_draft_goes_on_in_the_browser_editor(manager, survey):
+    upload(manager, survey, typed_anket())
+    r = manager.post(reverse("questionnaire_word_edit", args=[survey.code]))
+    assert r.status_code == 302 and r["Location"] == reverse(
+        "questionnaire_editor", args=[survey.code]
+    )
+    html = manager.get(r["Location"]).content.decode()
+    assert "Theo Ông/Bà, cần ưu tiên những việc gì?" in html
+    # handed over: the Word page keeps no draft any more
+    assert manager.get(reverse("questionnaire_word_draft", args=[survey.code])).status_code == 302
+
+
+def test_a_version_downloads_as_a_word_anket_that_reads_back(manager, survey):
+    from khaosat.questionnaire.worddoc import read_docx
+    from khaosat.web.questionnaires.services import store_upload
+    from tests.questionnaire.conftest import ANKET
+
+    qv = store_upload(survey, ANKET.read_bytes(), "anket.xlsx").version
+    page = manager.get(reverse("questionnaire_detail", args=[survey.code, qv.version]))
+    url = reverse("questionnaire_download", args=[survey.code, qv.version, "docx"])
+    assert url in page.content.decode()
+    r = manager.get(url)
+    assert r.status_code == 200 and r["Content-Disposition"].endswith("-phieu.docx")
+    q = read_docx(r.content, "phieu.docx").questionnaire
+    assert q.question("c2").relevant == "${c1} = 1"
+    assert q.question("e3").constraint == "count-selected(.) <= 3"

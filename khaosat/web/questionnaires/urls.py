@@ -13,6 +13,11 @@ urlpatterns = [
         name="questionnaire_word_save",
     ),
     path(
+        "questionnaire/word/edit/",
+        word_views.questionnaire_word_edit,
+        name="questionnaire_word_edit",
+    ),
+    path(
         "questionnaire/word/draft.xlsx",
         word_views.questionnaire_word_draft,
         name="questionnaire_word_draft",

@@ -19,8 +19,10 @@ from khaosat.safety.workbooks import macro_reason
 from khaosat.web.core.downloads import attach
 from khaosat.web.core.scope import get_survey, requires
 from khaosat.web.questionnaires.services import definition_of, store_upload
+from khaosat.web.questionnaires.word import anket_docx
 
 MAX_UPLOAD = 10 * 1024 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _version(survey, version):
@@ -119,6 +121,10 @@ def questionnaire_download(request, code, version, fmt):
         attach(resp, name)
         return resp
     q = definition_of(qv)
+    if fmt == "docx":  # the Anket in Word, for the leadership to review before printing
+        resp = HttpResponse(anket_docx(survey, q), content_type=DOCX)
+        attach(resp, f"{base}-phieu.docx")
+        return resp
     if fmt == "xml":
         resp = HttpResponse(to_xform(q), content_type="application/xml; charset=utf-8")
         attach(resp, f"{base}.xml")

@@ -104,6 +104,29 @@ def save(survey, session, user) -> UploadResult | None:
     return result
 
 
+def anket_docx(survey, q: Questionnaire) -> bytes:
+    """A version as a Word Anket in the commission's layout, with the survey's issuing body."""
+    from khaosat.report.anket_docx import write_anket_docx
+    from khaosat.web.results.reporting import report_settings
+
+    return write_anket_docx(q, settings=report_settings(survey))
+
+
+EDITOR_KEY = "questionnaire-editor:{code}"  # the editor's draft in the session (editor.py)
+
+
+def to_editor(session, survey) -> bool:
+    """Hand the kept draft to the browser editor (replacing its draft); False when none."""
+    from khaosat.web.questionnaires.editor_services import draft_from
+
+    read = kept(session, survey)
+    if read is None or read.questionnaire is None:
+        return False
+    session[EDITOR_KEY.format(code=survey.code)] = draft_from(read.questionnaire)
+    forget(session, survey)
+    return True
+
+
 def question_rows(q: Questionnaire) -> list[dict]:
     """What was read, as the page lists it: number, text, kind, answers, when it is asked."""
     in_matrix = {

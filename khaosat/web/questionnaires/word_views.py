@@ -69,3 +69,14 @@ def questionnaire_word_draft(request, code):
         messages.error(request, _("Không còn bản nháp nào; hãy tải phiếu Word lên lại."))
         return redirect("questionnaire_word", code=survey.code)
     return attach(HttpResponse(word.draft_xlsx(read), content_type=XLSX), word.xlsx_name(read))
+
+
+@requires("survey.manage")
+@require_POST
+def questionnaire_word_edit(request, code):
+    """Go on in the browser editor with the draft read from Word."""
+    survey = get_survey(request.user, code)
+    if not word.to_editor(request.session, survey):
+        messages.error(request, _("Không còn bản nháp nào; hãy tải phiếu Word lên lại."))
+        return redirect("questionnaire_word", code=survey.code)
+    return redirect("questionnaire_editor", code=survey.code)
