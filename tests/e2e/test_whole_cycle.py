@@ -424,6 +424,10 @@ def test_a_new_commission_runs_the_whole_cycle_in_the_browser(
     n = valid.count()
     assert n == 6
 
+    page = manager.go(f"/surveys/{code}/dispositions/")
+    total = manager.text("#disp-total").split("\t")
+    assert total[:3] == ["Tổng cộng", "963", str(n + 1)]  # handed out, returned
+
     # 8. the report: built in the background, downloaded as DOCX
     page = manager.go(f"/surveys/{code}/reports/")
     page.click("form[action$='/reports/build/'] button[type=submit]")
@@ -435,7 +439,8 @@ def test_a_new_commission_runs_the_whole_cycle_in_the_browser(
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     text = "\n".join([p.text for p in doc.paragraphs] + cells)
     assert "TỈNH ỦY HƯNG YÊN\nBAN TUYÊN GIÁO VÀ DÂN VẬN" in text
-    assert f"Phát ra 1.000 phiếu, hợp lệ {n} phiếu" in text
+    # handed out: the 8 printed forms of the unit and the planned forms of the 21 others
+    assert f"Phát ra 963 phiếu, hợp lệ {n} phiếu" in text
     assert f"thu về {n + 1} phiếu" in text  # the rejected form was returned, not valid
     manager.close()
 

@@ -131,3 +131,18 @@ def test_results_are_computed_once_per_data_version(login, results_data, users, 
     r.save()
     client.get(url, {"by": "unit"})
     assert len(calls) == 2  # a changed response is a new data version
+
+
+def test_the_report_counts_forms_handed_out_as_the_response_rate_page(survey, unit_a):
+    """Phiếu phát ra: the forms printed for a unit (else its quota), in the report as on the
+    Tỷ lệ trả lời page (8 printed of P01's 45 make 963 of the 1.000 planned)."""
+    from khaosat.web.monitoring.services import dispositions_for
+    from khaosat.web.results.reporting import survey_info
+
+    unit_a.attributes = {**(unit_a.attributes or {}), "issued": 8, "printed": [[1, 8]]}
+    unit_a.save()
+    info = survey_info(survey, "")
+    issued = {u.code: u.issued for u in info.units}
+    assert (issued["P01"], issued["P02"]) == (8, 45)
+    page = dispositions_for(survey, list(survey.units.all()))
+    assert sum(issued.values()) == page.total.issued == 1000 - 45 + 8

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from khaosat.report.builder import SurveyInfo, UnitCount, build_report
 from khaosat.web.core.models import Response, Survey
+from khaosat.web.monitoring.services import issued
 from khaosat.web.results.dataset import survey_dataset
 
 REPORT_FORMATS = ("docx", "pdf", "xlsx")
@@ -29,7 +30,8 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
     for u in survey.units.order_by("kind", "code"):
         c = counts.get(u.id, {"returned": 0, "valid": 0})
         units.append(
-            UnitCount(u.code, u.name, issued=u.quota, returned=c["returned"], valid=c["valid"])
+            # forms handed out as the response-rate page counts them: printed, else the quota
+            UnitCount(u.code, u.name, issued=issued(u), returned=c["returned"], valid=c["valid"])
         )
     field = survey.milestones.filter(code="fieldwork").first()
     plan_run = (
