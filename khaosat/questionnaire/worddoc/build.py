@@ -47,6 +47,7 @@ class Builder:
         self.by_number: dict[str, int] = {}
         self.section_first: dict[str, int] = {}
         self.group_conditions: dict[int, list[str]] = {}
+        self.groups: dict[int, Group] = {}
 
     def say(self, place: str, text: str, message: str, level: str = "check") -> None:
         self.review.append(ReviewItem(place, short(text), message, level))
@@ -92,8 +93,6 @@ class Builder:
 
     # -- sections and questions ----------------------------------------------------------
     def section(self, k: int, sec: RawSection) -> None:
-        if not hasattr(self, "groups"):
-            self.groups: dict[int, Group] = {}
         target = self.q.items
         if sec.label:
             name = self.unique(
@@ -101,8 +100,6 @@ class Builder:
                 if sec.number and not sec.number.isdigit()
                 else f"phan_{len(self.groups) + 1}"
             )
-            if sec.number and re.fullmatch(r"[ivxl]+", sec.number) and len(sec.number) > 0:
-                pass
             group = Group(name=name, labels={VI: sec.label})
             self.groups[k] = group
             self.q.items.append(group)
@@ -121,8 +118,6 @@ class Builder:
             if raw.number:
                 self.by_number.setdefault(Wd.fold(raw.number).upper(), len(self.units))
             self.units.append(Unit(raw, item, k))
-            if isinstance(item, Question) and item.name.endswith("_khac_ghi_ro"):
-                continue
             extra = getattr(raw, "_follow", None)
             if extra is not None:
                 target.append(extra)

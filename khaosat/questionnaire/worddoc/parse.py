@@ -280,9 +280,7 @@ class Parser:
             m = Wd.Q_DIGIT.match(f) or (Wd.OPT_LETTER.match(f) if not Wd.Q_CAU.match(f) else None)
             if m is None:
                 return False
-            num = m.group("num")
-            rest = t[m.start("rest") :].strip()
-            opts = [(int(num) if num.isdigit() else None, rest)]
+            opts = _numbered_options(t)
         if not opts:
             return False
         for code, label in opts:
@@ -563,6 +561,21 @@ class Parser:
         for code, label in found:
             self.add_option(q, code, label, t.place(), label)
         return True
+
+
+_NEXT_OPTION = re.compile(r"\s{2,}(?=(?:\d{1,3}|[a-zđ])\s*[.)]\s*\S)", re.I)
+
+
+def _numbered_options(t: str) -> list[tuple[int | None, str]]:
+    """ "1. Có    2. Không" (or "a) …  b) …"): the options of one line, by their numbers."""
+    out: list[tuple[int | None, str]] = []
+    for part in _NEXT_OPTION.split(t):
+        m = re.match(r"^\s*(\d{1,3}|[a-zđ])\s*[.)]\s*(\S.*)$", part, re.S | re.I)
+        if m is None:
+            return [(None, t.strip())]
+        num = m.group(1)
+        out.append((int(num) if num.isdigit() else None, m.group(2).strip()))
+    return out
 
 
 def _target(m: re.Match) -> str:

@@ -320,3 +320,19 @@ def test_the_checkers_errors_and_warnings_join_the_review():
     errors = [r for r in checker_review(q) if r.level == "error"]
     assert errors and all(r.place.startswith("bảng hỏi nháp, ô survey!") for r in errors)
     assert any("khong_co" in r.message for r in errors)
+
+
+def test_numbered_options_on_one_line():
+    def build(doc):
+        doc.add_paragraph("Câu 1. Ông/Bà có phải là đảng viên không?")
+        doc.add_paragraph("1. Có\t\t2. Không\t\t9. Không trả lời")
+        doc.add_paragraph("Câu 2. Ông/Bà ở đâu?")
+        doc.add_paragraph("a) Xã    b) Phường")
+
+    q = read_docx(_docx(build), "x.docx").questionnaire
+    assert [(c.name, c.label()) for c in q.choices_of("cau1")] == [
+        ("1", "Có"),
+        ("2", "Không"),
+        ("9", "Không trả lời"),
+    ]
+    assert [(c.name, c.label()) for c in q.choices_of("cau2")] == [("1", "Xã"), ("2", "Phường")]
