@@ -81,6 +81,7 @@ def main() -> None:
     ap.add_argument("--forms", type=int, default=2, help="forms per condition")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", choices=["scans", "photos"], default=None)
+    ap.add_argument("--match", default="", help="only conditions whose label contains this")
     args = ap.parse_args()
     cv2.setNumThreads(1)
     q, name = omr._questionnaire(None)
@@ -115,7 +116,7 @@ def main() -> None:
         "giấy: p5",
         "tương phản: p5",
         "trắng bão hòa: trung vị",
-        "đen in: trung vị",
+        "đen in: nhỏ nhất–lớn nhất",
         "ô sai / chấp nhận",
         "phiếu cần xem",
         "trang không đọc",
@@ -126,7 +127,7 @@ def main() -> None:
     ):
         t.add_column(col, justify="right")
     for label, kind, dpi, fill, scan_opts, photo_opts in CONDITIONS:
-        if args.only and not args.only.startswith(kind):
+        if (args.only and not args.only.startswith(kind)) or args.match not in label:
             continue
         key = f"bench: {label} {dpi}"
         omr.FAULTS[key] = (fill, scan_opts if scan_opts is not None else {}, photo_opts)
@@ -147,7 +148,7 @@ def main() -> None:
             _f(_pct([m.paper for m in seen], 5), 0),
             _f(_pct([m.contrast for m in seen], 5), 0),
             _f(_pct([m.clipped for m in seen], 50), 2),
-            _f(_pct([m.black for m in seen], 50), 0),
+            f"{_f(_pct([m.black for m in seen], 0), 0)}–{_f(_pct([m.black for m in seen], 100), 0)}",
             f"{r['wrong_boxes']} / {r['boxes']:,}".replace(",", "."),
             f"{r['review']}/{r['clean_forms']}",
             f"{r['unreadable']} {' '.join(r['reasons'])}".strip(),

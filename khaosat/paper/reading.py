@@ -921,6 +921,9 @@ FILL_STRONG = 0.85  # a box filled solid (cancelled): nearly all of it dark ink
 LEVEL_PEN = 0.75  # ink this dark relative to the page's own pen is that pen
 LEVEL_MARK = 0.5  # lighter ink is a mark only when it covers COVER_CLEAR (not a light touch)
 COVER_CLEAR = 0.2
+# a mark covering this much is a near-fill (hatching with a felt tip; ticks, crosses, dots and
+# scribbles of an ordinary pen cover at most 0,68): a fill beside it may be one more answer
+DENSE_MARK = 0.75
 
 
 def classify_ink(k: _Ink) -> str:
@@ -1328,6 +1331,22 @@ def _assemble(
         ]
         marked_codes[var] = marked
         where = f"Câu {info.number}"
+        dense = [m.code for m in ms if m.state == "marked" and m.solid >= DENSE_MARK]
+        if filled and dense and not unsure:
+            # the respondent's own marks are near-fills (hatching): a filled box beside them
+            # may be one more answer, not a cancellation; a person decides
+            unknown.add(var)
+            review.append(
+                item(
+                    var,
+                    "filled_or_mark",
+                    f"{where}: ô {', '.join(map(str, filled))} bị tô kín, mà ô "
+                    f"{', '.join(map(str, dense))} cũng được tô gần kín — tô kín là để hủy ô chọn "
+                    "nhầm, hay cũng là đáp án? Hãy xem ảnh và chọn đáp án đúng.",
+                    filled + marked,
+                )
+            )
+            continue
         if filled and not marked and not unsure:
             # a box filled solid cancels a mark made elsewhere in the question; with no other
             # mark it may as well be an answer coloured in (or heavy hatching): a person decides

@@ -150,6 +150,27 @@ def test_heavy_hatching_is_never_dropped_silently(mini_batch, mini_layout, dpi):
         assert form.answers.get(var) == value or var in doubtful
 
 
+def test_a_hatched_multi_select_whose_fill_looks_like_a_correction_goes_to_review(
+    mini_batch, mini_layout
+):
+    """C2 answered 1 and 3 with a felt tip: box 1 hatched so densely that it reads filled solid,
+    box 3 scribbled nearly full (cover 0,8, as hatching read marked in the bench). The fill is not taken for a cancellation (the bench read [3]
+    for [1, 3] at 300 dpi); a person decides."""
+    answers = {"a1": 2, "a4": 1, "c1": 1, "d1": 3}
+    imgs = _filled(mini_batch, mini_layout, answers, seed=2)
+    rng = np.random.default_rng(4)
+    for code, pen in ((1, synth.Pen("hatch", 0.9, 30)), (3, synth.Pen("scribble", 1.1, 40))):
+        [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of("c2") if b.code == code]
+        synth.draw_mark(imgs[page - 1], (box.x, box.y, box.w, box.h), DPI, pen, rng)
+    [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
+    states = {m.code: m.state for m in form.marks if m.variable == "c2"}
+    assert states[1] == "filled" and states[3] == "marked", states
+    assert "c2" not in form.answers  # never [3]
+    [item] = [r for r in form.review if r.variable == "c2"]
+    assert item.kind == "filled_or_mark" and "Câu C2" in item.message
+    assert form.answers == answers
+
+
 # -- C. a pale fill over a mark ----------------------------------------------------------------
 
 
