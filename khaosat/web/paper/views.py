@@ -208,7 +208,9 @@ def batch_detail(request, code, pk):
             "batch": batch,
             "job": batch.job,
             "forms": forms,
-            "files": S.file_outcomes(batch, forms) if batch.job.status == "done" else [],
+            "files": S.file_outcomes(batch, forms)
+            if batch.job and batch.job.status == "done"
+            else [],
             # /jobs/<pk>/ answers the job's owner and managers only
             "can_poll": batch.created_by_id == request.user.pk
             or has_perm(request.user, "survey.manage"),
