@@ -21,7 +21,7 @@ import pandas as pd
 from khaosat.report.model import Driver, DriverModel, Estimate, TestResult
 from khaosat.stats import estimators
 from khaosat.stats.compare import domain_difference, wave_difference
-from khaosat.stats.crosstab import crosstab
+from khaosat.stats.crosstab import rao_scott
 from khaosat.stats.design import Design
 from khaosat.stats.errors import StatsError
 from khaosat.stats.results import Estimate as StatsEstimate
@@ -336,7 +336,7 @@ class StatsEstimator:
             return TestResult(p_value=float("nan"), method="bảng không đủ hai hàng, hai cột")
         method = "Rao–Scott (F)"
         try:
-            ct = crosstab(self.design(df), yy, g)
+            ct = rao_scott(self.design(df), yy, g)  # the F test of crosstab() alone
             p = float(ct.p)
         except STATS_FAILURES as exc:
             return _failed(exc, method)

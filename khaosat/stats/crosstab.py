@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,74 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
     """
     if getattr(design, "is_sql", False):
         return _crosstab_sql(design, rows, cols, ci)
+    t = _cell_parts(design, rows, cols)
+    colpct = proportions(
+        design, _rowvar(design, t.r_raw, t.c_raw), by=_orig(design, t.c_raw), ci=ci
+    )
+    colpct.variable, colpct.by = rows, cols
+    return _assemble(
+        rows,
+        cols,
+        t.rlev,
+        t.clev,
+        t.mean2,
+        t.V,
+        t.tab,
+        t.counts,
+        design.n,
+        t.nu,
+        t.tot,
+        t.cov,
+        colpct,
+    )
+
+
+@dataclass
+class RaoScott:
+    """The Rao–Scott second-order F test of a two-way table (svychisq(statistic = "F"))."""
+
+    F: float
+    ndf: float
+    ddf: float
+    p: float
+    notes: list[str] = field(default_factory=list)
+
+
+def rao_scott(design: Design, rows: str, cols: str) -> RaoScott:
+    """Only the Rao–Scott F test of `crosstab(design, rows, cols)`: the same F, degrees of
+    freedom and p, without the column percentages, the Wald and the saddlepoint tests (a
+    dashboard or report table by 20 units asks for the test of each question; those extras
+    cost most of the time there)."""
+    if getattr(design, "is_sql", False):
+        ct = crosstab(design, rows, cols)
+        return RaoScott(ct.F, ct.ndf, ct.ddf, ct.p, list(ct.notes))
+    t = _cell_parts(design, rows, cols)
+    _check_table(rows, cols, t.tab)
+    nr, nc = len(t.rlev), len(t.clev)
+    X2, Delta, tr, d0 = _second_order(t.tab, t.mean2, t.V, design.n, nr, nc)
+    F = X2 / tr
+    p = float(sps.f.sf(F, d0, d0 * t.nu)) if t.nu > 0 else float("nan")
+    notes = [] if t.nu > 0 else ["Thiết kế không đủ bậc tự do để kiểm định."]
+    return RaoScott(F, d0, d0 * t.nu, p, notes)
+
+
+@dataclass
+class _Cells:
+    r_raw: np.ndarray
+    c_raw: np.ndarray
+    rlev: Any
+    clev: Any
+    mean2: np.ndarray  # cell shares (column-major: cell = row + nr * col)
+    V: np.ndarray  # their design covariance
+    tab: np.ndarray  # weighted table (rows x cols)
+    counts: np.ndarray  # unweighted table
+    tot: np.ndarray  # totals of [cells, rows, cols, one] and their covariance (Wald)
+    cov: np.ndarray
+    nu: int
+
+
+def _cell_parts(design: Design, rows: str, cols: str) -> _Cells:
+    """Cell shares and totals of the table with their covariance (in-memory design)."""
     r_raw = design.align(rows)
     c_raw = design.align(cols)
     rc, rlev = pd.factorize(pd.Series(r_raw), sort=True)
@@ -156,10 +225,8 @@ def crosstab(design: Design, rows: str, cols: str, ci: str = "logit") -> Crossta
         V, cov = both[:K, :K], both[K:, K:]
         tot = zl.sum(axis=0)
         tab = (S.sum(axis=0) * scale).reshape(nc, nr).T
-    colpct = proportions(design, _rowvar(design, r_raw, c_raw), by=_orig(design, c_raw), ci=ci)
-    colpct.variable, colpct.by = rows, cols
     nu = design.n_psu - design.n_strata
-    return _assemble(rows, cols, rlev, clev, mean2, V, tab, counts, design.n, nu, tot, cov, colpct)
+    return _Cells(r_raw, c_raw, rlev, clev, mean2, V, tab, counts, tot, cov, nu)
 
 
 def _check_levels(rows: str, cols: str, nr: int, nc: int) -> None:
@@ -210,34 +277,9 @@ def _assemble(rows, cols, rlev, clev, mean2, V, tab, counts, N, nu, tot, cov, co
     """Pearson, Rao–Scott (F, first order, saddlepoint) and Wald tests from cell proportions
     with their covariance V and the totals (cells, rows, cols, N) with theirs (svychisq)."""
     nr, nc = len(rlev), len(clev)
-    K = nr * nc
     notes = []
-    if (tab.sum(axis=0) == 0).any() or (tab.sum(axis=1) == 0).any():
-        raise StatsError(
-            f"Bảng chéo {rows} × {cols} có hàng hoặc cột trống (tổng trọng số bằng 0); "
-            "hãy gộp nhóm."
-        )
-    scaled = tab * (N / tab.sum())
-    E = np.outer(scaled.sum(axis=1), scaled.sum(axis=0)) / scaled.sum()
-    X2 = float(((scaled - E) ** 2 / E).sum())
-    ri = np.tile(np.arange(nr), nc)
-    ci_ = np.repeat(np.arange(nc), nr)
-    X1 = np.column_stack(
-        [np.ones(K)]
-        + [(ri == i).astype(float) for i in range(1, nr)]
-        + [(ci_ == j).astype(float) for j in range(1, nc)]
-    )
-    inter = np.column_stack(
-        [((ri == i) & (ci_ == j)).astype(float) for j in range(1, nc) for i in range(1, nr)]
-    )
-    beta, *_ = np.linalg.lstsq(X1, inter, rcond=None)
-    Cmat = inter - X1 @ beta
-    iD = np.diag(np.where(mean2 == 0, 0.0, 1.0 / np.where(mean2 == 0, 1.0, mean2)))
-    denom = Cmat.T @ (iD / N) @ Cmat
-    numr = Cmat.T @ iD @ V @ iD @ Cmat
-    Delta = np.linalg.solve(denom, numr)
-    tr = float(np.trace(Delta))
-    d0 = tr**2 / float(np.trace(Delta @ Delta))
+    _check_table(rows, cols, tab)
+    X2, Delta, tr, d0 = _second_order(tab, mean2, V, N, nr, nc)
     F = X2 / tr
     p = float(sps.f.sf(F, d0, d0 * nu)) if nu > 0 else float("nan")
     if nu <= 0:
@@ -271,6 +313,53 @@ def _assemble(rows, cols, rlev, clev, mean2, V, tab, counts, N, nu, tot, cov, co
         saddlepoint_p=saddle_p,
         **wald,
     )
+
+
+def _check_table(rows: str, cols: str, tab: np.ndarray) -> None:
+    if (tab.sum(axis=0) == 0).any() or (tab.sum(axis=1) == 0).any():
+        raise StatsError(
+            f"Bảng chéo {rows} × {cols} có hàng hoặc cột trống (tổng trọng số bằng 0); "
+            "hãy gộp nhóm."
+        )
+
+
+def _second_order(
+    tab: np.ndarray, mean2: np.ndarray, V: np.ndarray, N: float, nr: int, nc: int
+) -> tuple[float, np.ndarray, float, float]:
+    """Pearson X^2 on the table scaled to N, the design-effect matrix Delta, its trace and the
+    Satterthwaite df d0 (svychisq's second-order correction)."""
+    scaled = tab * (N / tab.sum())
+    E = np.outer(scaled.sum(axis=1), scaled.sum(axis=0)) / scaled.sum()
+    X2 = float(((scaled - E) ** 2 / E).sum())
+    Cmat = _contrasts(nr, nc)
+    iD = np.diag(np.where(mean2 == 0, 0.0, 1.0 / np.where(mean2 == 0, 1.0, mean2)))
+    denom = Cmat.T @ (iD / N) @ Cmat
+    numr = Cmat.T @ iD @ V @ iD @ Cmat
+    Delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(Delta))
+    d0 = tr**2 / float(np.trace(Delta @ Delta))
+    return X2, Delta, tr, d0
+
+
+@lru_cache(maxsize=64)
+def _contrasts(nr: int, nc: int) -> np.ndarray:
+    """The interaction contrasts of an nr x nc table orthogonal to its main effects (they depend
+    on the table's shape only: computed once per shape, read-only)."""
+    K = nr * nc
+    ri = np.tile(np.arange(nr), nc)
+    ci_ = np.repeat(np.arange(nc), nr)
+    X1 = np.column_stack(
+        [np.ones(K)]
+        + [(ri == i).astype(float) for i in range(1, nr)]
+        + [(ci_ == j).astype(float) for j in range(1, nc)]
+    )
+    inter = np.column_stack(
+        [((ri == i) & (ci_ == j)).astype(float) for j in range(1, nc) for i in range(1, nr)]
+    )
+    beta, *_ = np.linalg.lstsq(X1, inter, rcond=None)
+    Cmat = inter - X1 @ beta
+    Cmat.setflags(write=False)
+    return Cmat
 
 
 def _margin_totals(

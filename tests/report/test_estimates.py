@@ -42,7 +42,7 @@ def test_a_crosstab_the_stats_area_cannot_compute_is_reported_as_such(monkeypatc
     def singular(*a, **kw):
         raise np.linalg.LinAlgError("Singular matrix")
 
-    monkeypatch.setattr(stats_adapter, "crosstab", singular)
+    monkeypatch.setattr(stats_adapter, "rao_scott", singular)
     monkeypatch.setattr(stats_adapter, "domain_difference", singular)
     built = build_report(make_questionnaire(), make_data(n=300, seed=2), settings=NO_CHARTS)
     paragraphs = [b.text for b in built.doc.blocks if b.kind == "paragraph"]

@@ -9,7 +9,7 @@ import pytest
 from khaosat.stats import calibration as cal
 from khaosat.stats import estimators as est
 from khaosat.stats.compare import domain_difference
-from khaosat.stats.crosstab import crosstab
+from khaosat.stats.crosstab import crosstab, rao_scott
 from khaosat.stats.design import Design
 from khaosat.stats.drivers import logistic
 from khaosat.stats.errors import StatsError
@@ -228,6 +228,23 @@ def test_hungyen_rao_scott(sim, ref, stages):
     d = sim_design(sim, stages)
     check_chisq(crosstab(d, "b2", "nhom"), r["chisq_b2_nhom"])
     check_chisq(crosstab(d, "b2", "gioi"), r["chisq_b2_gioi"])
+
+
+@pytest.mark.parametrize("stages", ["one", "two"])
+def test_rao_scott_alone_equals_r_and_crosstab(sim, ref, stages, dclus1):
+    # The F test the report and the dashboard ask for, without the rest of crosstab().
+    r = ref[f"sim_{stages}"]
+    d = sim_design(sim, stages)
+    rk = cal.rake(dclus1, {"stype": POP_TYPES, "sch.wide": POP_SCHWIDE})
+    for design, rows, cols, rr in (
+        (d, "b2", "nhom", r["chisq_b2_nhom"]),
+        (d, "b2", "gioi", r["chisq_b2_gioi"]),
+        (rk, "sch.wide", "awards", ref["clus1_rake_chisq"]),
+    ):
+        x = rao_scott(design, rows, cols)
+        close([x.F, x.ndf, x.ddf, x.p], [rr["F"], rr["ndf"], rr["ddf"], rr["p"]])
+        full = crosstab(design, rows, cols)
+        assert (x.F, x.ndf, x.ddf, x.p) == (full.F, full.ndf, full.ddf, full.p)
 
 
 @pytest.mark.parametrize("stages", ["one", "two"])
