@@ -7,6 +7,8 @@ Imports no Django. Build a Design once, then call the small verbs:
     mean(d, "c1", by="nhom"); proportions(d, "b2", ci="logit"); crosstab(d, "b2", "nhom")
 """
 
+import os
+
 from khaosat.stats.calibration import calibrate, post_stratify, rake
 from khaosat.stats.compare import Difference, domain_difference, wave_difference
 from khaosat.stats.crosstab import Crosstab, crosstab
@@ -54,3 +56,18 @@ __all__ = [
     "variance",
     "wave_difference",
 ]
+
+
+def _blas_threads() -> None:
+    """OPENBLAS_NUM_THREADS (1 unless the operator set it, see khaosat/__init__.py) also when
+    numpy was imported before khaosat, which the environment variable alone cannot reach."""
+    try:
+        n = int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+    except ValueError:
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=max(1, n), user_api="blas")
+
+
+_blas_threads()
