@@ -59,7 +59,7 @@ def _values(y: pd.Series) -> np.ndarray:
     """Object array with None for missing values (what the stats area treats as missing)."""
     arr = y.to_numpy(dtype=object, na_value=None) if hasattr(y, "to_numpy") else np.asarray(y)
     out = np.asarray(arr, dtype=object)
-    miss = pd.isna(pd.Series(out)).to_numpy()
+    miss = pd.isna(out)  # on the array itself: the same test without building a Series
     if miss.any():
         out = out.copy()
         out[miss] = None
@@ -143,6 +143,19 @@ def design_description(df: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _pair_counts(g: np.ndarray, y: np.ndarray) -> tuple[dict, dict]:
+    """Rows per (group, answer) pair and per group (as DataFrame.value_counts, by equality of
+    the values), from one bincount of the factorised pairs."""
+    if len(g) == 0:
+        return {}, {}
+    gc, gu = pd.factorize(g)
+    yc, yu = pd.factorize(y)
+    pair = np.bincount(gc * len(yu) + yc, minlength=len(gu) * len(yu)).reshape(len(gu), len(yu))
+    cells = {(gu[a], yu[b]): int(pair[a, b]) for a, b in zip(*np.nonzero(pair), strict=True)}
+    bases = {gu[a]: int(k) for a, k in enumerate(pair.sum(axis=1))}
+    return cells, bases
+
+
 def _failed(exc: BaseException, method: str) -> TestResult:
     return TestResult(p_value=float("nan"), method=method, error=_reason(exc))
 
@@ -160,6 +173,21 @@ class StatsEstimator:
         self.margins = dict(margins or {})
         self._cache: dict[int, tuple[pd.DataFrame, Design]] = {}
         self.designs_built = 0  # how many stats Designs were built (the cache's misses)
+        self._memo: dict[int, tuple[pd.DataFrame, dict[Any, Any]]] = {}
+
+    def memo(self, df: pd.DataFrame, key: Any, compute: Any) -> Any:
+        """compute() once per data frame and key (the frame by identity, as the design cache:
+        a frame is not changed in place once estimated). The report's sections, its XLSX annex
+        and the web dashboard of a data version share the tables of one estimator this way."""
+        entry = self._memo.get(id(df))
+        if entry is None or entry[0] is not df:
+            if len(self._memo) > 8:
+                self._memo.clear()
+            entry = self._memo[id(df)] = (df, {})
+        store = entry[1]
+        if key not in store:
+            store[key] = compute()
+        return store[key]
 
     def design(self, df: pd.DataFrame) -> Design:
         """The stats Design of a data frame's design columns, built once per frame."""
@@ -262,9 +290,7 @@ class StatsEstimator:
             found = {(e.domain, e.category): e for e in tab.estimates}
         except STATS_FAILURES:
             found = None
-        pairs = pd.DataFrame({"g": g[inside], "y": raw[inside]})
-        cell_counts = pairs.value_counts().to_dict() if len(pairs) else {}
-        bases = pairs["g"].value_counts().to_dict() if len(pairs) else {}
+        cell_counts, bases = _pair_counts(g[inside], raw[inside])
         for lv in levels:
             base = int(bases.get(lv, 0))
             counts = {c: k for (gv, c), k in cell_counts.items() if gv == lv}

@@ -114,88 +114,175 @@ def frequency_table(
     include_total: bool = True,
     title: str | None = None,
 ) -> ResultTable:
-    """Weighted shares of each answer of a select question, overall and by a group variable."""
-    columns: list[tuple[str, pd.Series | None]] = []
-    if by is None or include_total:
-        columns.append((TOTAL_LABEL, None))
-    if by is not None:
-        for level, label in by_levels or []:
-            columns.append((label, df[by] == level))
-    cells: list[list[Estimate | None]] = [[None] * len(columns) for _ in info.codes]
-    bases: list[int] = []
-    if info.kind == "multiple":
-        answered = pd.Series(False, index=df.index)
-        for code in info.codes:
-            col = f"{info.name}_{code}"
-            if col in df:
-                answered |= df[col].notna()
-        for _, dom in columns:
-            d = answered if dom is None else answered & dom.fillna(False)
-            bases.append(int(d.sum()))
-        fast = by is not None and hasattr(estimator, "proportions_by")
-        levels = [lv for lv, _ in by_levels or []]
-        for i, code in enumerate(info.codes):
-            col = f"{info.name}_{code}"
-            if col not in df:
-                continue
-            y = pd.to_numeric(df[col], errors="coerce")
-            start = 0
-            if fast:
-                # Every group at once (the same domain estimates, one stats call).
-                start = 1 if columns[0][1] is None else 0
-                grp = df[by].where(answered & df[by].isin(levels))
-                per = estimator.proportions_by(df, y, [1], grp, levels)
-                for k, ests in enumerate(per):
-                    cells[i][start + k] = _with_label(ests[0], info.labels[i])
-            for j, (_, dom) in enumerate(columns):
-                if fast and dom is not None:
-                    continue
-                d = answered if dom is None else answered & dom.fillna(False)
-                est = estimator.proportions(df, y, [1], domain=d)[0]
-                cells[i][j] = _with_label(est, info.labels[i])
-    else:
-        y = df[info.name] if info.name in df else pd.Series(pd.NA, index=df.index)
-        y = _as_codes(y)
-        fast = by is not None and hasattr(estimator, "proportions_by")
-        if fast:
-            levels = [lv for lv, _ in by_levels or []]
-            start = 1 if columns[0][1] is None else 0
-            per = estimator.proportions_by(
-                df, y, info.codes, df[by].where(df[by].isin(levels)), levels
-            )
-            for k, ests in enumerate(per):
-                for i, est in enumerate(ests):
-                    cells[i][start + k] = _with_label(est, info.labels[i])
-        for j, (_, dom) in enumerate(columns):
-            d = y.notna() if dom is None else y.notna() & dom.fillna(False)
-            bases.append(int(d.sum()))
-            if fast and dom is not None:
-                continue
-            ests = estimator.proportions(df, y, info.codes, domain=None if dom is None else dom)
-            for i, est in enumerate(ests):
-                cells[i][j] = _with_label(est, info.labels[i])
+    """Weighted shares of each answer of a select question, overall and by a group variable.
+
+    The estimates (cells, bases, test) of a question by a group are computed once per data
+    frame when the estimator keeps a memo (StatsEstimator.memo): the report's sections, its
+    XLSX annex and the web dashboard then share them, and the "Chung" column of every table by
+    group is the question's overall table."""
+    levels = [lv for lv, _ in by_levels or []]
+    cells, bases, test = frequency_cells_of(info, df, estimator, by, levels, include_total)
+    labels = ([TOTAL_LABEL] if by is None or include_total else []) + [
+        lab for _, lab in by_levels or []
+    ]
     table = ResultTable(
         variable=info.name,
         title=title or f"Câu {info.number}. {info.label}",
         row_labels=list(info.labels),
-        col_labels=[c[0] for c in columns],
-        cells=cells,
-        bases=bases,
+        col_labels=labels if by is not None else [TOTAL_LABEL],
+        cells=[list(r) for r in cells],
+        bases=list(bases),
         additive=info.kind != "multiple",
         row_codes=list(info.codes),
         group_variable=by,
         total_col=0 if (by is not None and include_total) else None,
     )
-    if by is not None:
-        if info.kind != "multiple" and info.name in df:
-            # A domain test on the whole sample's design: rows outside the levels are out.
-            grp = df[by].where(df[by].isin([lv for lv, _ in by_levels or []]))
-            table.test = estimator.crosstab_test(df, _as_codes(df[info.name]), grp)
-            if table.test.failed:
-                table.notes.append(
-                    f"Không tính được kiểm định Rao–Scott cho bảng này ({table.test.error})."
-                )
+    if test is not None:
+        table.test = test
+        if test.failed:
+            table.notes.append(f"Không tính được kiểm định Rao–Scott cho bảng này ({test.error}).")
     return table
+
+
+def _frequency_cells(
+    info: QuestionInfo,
+    df: pd.DataFrame,
+    estimator: Estimator,
+    by: str | None,
+    levels: list[Any],
+    include_total: bool,
+) -> tuple[list[list[Estimate | None]], list[int], Any]:
+    """(cells [row][column], unweighted bases per column, the by-group test or None)."""
+    total = by is None or include_total
+    if by is not None and total:
+        # The "Chung" column is the question's overall table (computed once).
+        head, head_bases, _ = frequency_cells_of(info, df, estimator, None, [], True)
+        first = [[row[0]] for row in head]
+        first_bases = head_bases[:1]
+    masks = _level_masks(df, by, levels) if by is not None else []
+    start = 1 if (by is None or total) else 0
+    ncol = start + len(masks)
+    cells: list[list[Estimate | None]] = [[None] * ncol for _ in info.codes]
+    bases: list[int] = [0] * ncol
+    fast = by is not None and hasattr(estimator, "proportions_by")
+    if info.kind == "multiple":
+        _multiple_cells(info, df, estimator, by, levels, masks, start, fast, cells, bases)
+    else:
+        _single_cells(info, df, estimator, by, levels, masks, start, fast, cells, bases)
+    if by is not None and total:
+        for i, row in enumerate(first):
+            cells[i][0] = row[0]
+        bases[0] = first_bases[0]
+    test = None
+    if by is not None and info.kind != "multiple" and info.name in df:
+        # A domain test on the whole sample's design: rows outside the levels are out.
+        grp = df[by].where(df[by].isin(levels))
+        test = estimator.crosstab_test(df, _as_codes(df[info.name]), grp)
+    return cells, bases, test
+
+
+def frequency_cells_of(
+    info: QuestionInfo,
+    df: pd.DataFrame,
+    estimator: Estimator,
+    by: str | None,
+    levels: list[Any],
+    include_total: bool,
+) -> tuple[list[list[Estimate | None]], list[int], Any]:
+    """_frequency_cells through the estimator's memo when it has one (never mutate the result:
+    frequency_table copies it into a new ResultTable)."""
+    memo = getattr(estimator, "memo", None)
+    if memo is None:
+        return _frequency_cells(info, df, estimator, by, levels, include_total)
+    total = by is None or include_total
+    key = (
+        "freq",
+        info.name,
+        info.kind,
+        tuple(info.codes),
+        tuple(info.labels),
+        by,
+        tuple(levels) if by is not None else (),
+        total,
+    )
+    return memo(df, key, lambda: _frequency_cells(info, df, estimator, by, levels, total))
+
+
+def _level_masks(df: pd.DataFrame, by: str, levels: list[Any]) -> list[np.ndarray]:
+    """Boolean row mask of each level of df[by] (as `df[by] == level`, a missing value is in
+    no level), from one pass over the column."""
+    col = df[by]
+    if len(set(map(_hashable, levels))) == len(levels):
+        try:
+            pos = pd.Index(levels, dtype=object).get_indexer(col.astype(object))
+            return [pos == k for k in range(len(levels))]
+        except (TypeError, ValueError):
+            pass
+    return [(col == lv).fillna(False).to_numpy(dtype=bool) for lv in levels]
+
+
+def _hashable(v: Any) -> Any:
+    try:
+        hash(v)
+    except TypeError:
+        return id(v)
+    return v
+
+
+def _single_cells(info, df, estimator, by, levels, masks, start, fast, cells, bases) -> None:
+    y = df[info.name] if info.name in df else pd.Series(pd.NA, index=df.index)
+    y = _as_codes(y)
+    answered = y.notna().to_numpy(dtype=bool)
+    if by is None or start:
+        bases[0] = int(answered.sum())
+        if by is None:
+            for i, est in enumerate(estimator.proportions(df, y, info.codes, domain=None)):
+                cells[i][0] = _with_label(est, info.labels[i])
+    for k, mask in enumerate(masks):
+        bases[start + k] = int((answered & mask).sum())
+    if fast:
+        per = estimator.proportions_by(df, y, info.codes, df[by].where(df[by].isin(levels)), levels)
+        for k, ests in enumerate(per):
+            for i, est in enumerate(ests):
+                cells[i][start + k] = _with_label(est, info.labels[i])
+        return
+    for k, mask in enumerate(masks):
+        dom = pd.Series(mask, index=df.index)
+        for i, est in enumerate(estimator.proportions(df, y, info.codes, domain=dom)):
+            cells[i][start + k] = _with_label(est, info.labels[i])
+
+
+def _multiple_cells(info, df, estimator, by, levels, masks, start, fast, cells, bases) -> None:
+    answered = np.zeros(len(df), dtype=bool)
+    for code in info.codes:
+        col = f"{info.name}_{code}"
+        if col in df:
+            answered |= df[col].notna().to_numpy(dtype=bool)
+    if by is None or start:
+        bases[0] = int(answered.sum())
+    for k, mask in enumerate(masks):
+        bases[start + k] = int((answered & mask).sum())
+    answered_s = pd.Series(answered, index=df.index)
+    grp = df[by].where(answered_s & df[by].isin(levels)) if fast else None
+    for i, code in enumerate(info.codes):
+        col = f"{info.name}_{code}"
+        if col not in df:
+            continue
+        y = pd.to_numeric(df[col], errors="coerce")
+        if by is None:
+            est = estimator.proportions(df, y, [1], domain=answered_s)[0]
+            cells[i][0] = _with_label(est, info.labels[i])
+            continue
+        if fast:
+            # Every group at once (the same domain estimates, one stats call).
+            per = estimator.proportions_by(df, y, [1], grp, levels)
+            for k, ests in enumerate(per):
+                cells[i][start + k] = _with_label(ests[0], info.labels[i])
+            continue
+        for k, mask in enumerate(masks):
+            dom = pd.Series(answered & mask, index=df.index)
+            est = estimator.proportions(df, y, [1], domain=dom)[0]
+            cells[i][start + k] = _with_label(est, info.labels[i])
 
 
 def _as_codes(y: pd.Series) -> pd.Series:
