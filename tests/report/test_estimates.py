@@ -85,3 +85,57 @@ def test_wave_changes_use_the_stats_wave_difference():
 
     ref = wave_difference(conv(a), conv(b))
     assert math.isfinite(got.p_value) and got.p_value == pytest.approx(ref.p_value)
+
+
+def _counting(est, monkeypatch):
+    calls = {"proportions": 0, "proportions_by": 0, "crosstab_test": 0}
+    for name in calls:
+        real = getattr(est, name)
+
+        def counted(*a, _real=real, _name=name, **kw):
+            calls[_name] += 1
+            return _real(*a, **kw)
+
+        monkeypatch.setattr(est, name, counted)
+    return calls
+
+
+def test_a_table_by_group_is_computed_once_and_its_chung_column_is_the_overall_table(monkeypatch):
+    from khaosat.report.tables import describe_questionnaire, frequency_table
+
+    df = make_data(n=300, seed=3)
+    est = backend.get_estimator()
+    info = next(i for i in describe_questionnaire(make_questionnaire()) if i.name == "b3")
+    calls = _counting(est, monkeypatch)
+    overall = frequency_table(info, df, est)
+    assert calls["proportions"] == 1
+    report = frequency_table(info, df, est, by="a6", by_levels=[(1, "nam"), (2, "nữ")])
+    assert calls == {"proportions": 1, "proportions_by": 1, "crosstab_test": 1}
+    assert [r[0] for r in report.cells] == [r[0] for r in overall.cells]
+    assert report.bases[0] == overall.bases[0]
+    # The XLSX annex asks for the same table with its own labels: nothing is computed again.
+    annex = frequency_table(info, df, est, by="a6", by_levels=[(1, "Nam"), (2, "Nữ")], title="T")
+    assert calls == {"proportions": 1, "proportions_by": 1, "crosstab_test": 1}
+    assert annex.col_labels == ["Chung", "Nam", "Nữ"] and annex.title == "T"
+    assert annex.cells == report.cells and annex.test == report.test
+    # A caller changing its own table never changes the next caller's.
+    annex.cells[0][1] = None
+    annex.notes.append("x")
+    again = frequency_table(info, df, est, by="a6", by_levels=[(1, "Nam"), (2, "Nữ")])
+    assert again.cells[0][1] is not None and "x" not in again.notes
+    # Another data frame (a new data version) is computed afresh.
+    frequency_table(info, df.copy(), est, by="a6", by_levels=[(1, "Nam"), (2, "Nữ")])
+    assert calls["proportions_by"] == 2
+
+
+def test_group_masks_match_equality_with_the_level():
+    import pandas as pd
+
+    from khaosat.report.tables import _level_masks
+
+    df = pd.DataFrame({"g": pd.Series([1.0, 2, None, "1", 2.0], dtype=object)})
+    masks = _level_masks(df, "g", [1, 2, 3])
+    assert [m.tolist() for m in masks] == [
+        (df["g"] == lv).fillna(False).tolist() for lv in (1, 2, 3)
+    ]
+    assert masks[1].tolist() == [False, True, False, False, True]
