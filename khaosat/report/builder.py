@@ -83,12 +83,18 @@ class BuiltReport:
         return sheets
 
     def write(
-        self, out_dir: str | Path, formats: Sequence[str] = ("docx", "xlsx"), stem: str = "bao-cao"
+        self,
+        out_dir: str | Path,
+        formats: Sequence[str] = ("docx", "xlsx"),
+        stem: str = "bao-cao",
+        progress: Any = None,
     ) -> dict[str, Path]:
-        """Write the requested formats (docx, pdf, xlsx, sav, dta, csv, json) into out_dir."""
+        """Write the requested formats (docx, pdf, xlsx, sav, dta, csv, json) into out_dir;
+        `progress(text)` is told, in Vietnamese, which file is being written."""
         from khaosat.report import exports
         from khaosat.report.docx_writer import write_docx
 
+        say = progress or (lambda _text: None)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}
@@ -98,17 +104,22 @@ class BuiltReport:
                 f"Định dạng không hỗ trợ: {', '.join(sorted(unknown))}. Chọn trong: docx, pdf, xlsx, sav, dta, csv, json."
             )
         if "docx" in formats or "pdf" in formats:
+            say(f"Đang ghi báo cáo Word ({len(self.charts)} biểu đồ)…")
             paths["docx"] = out / f"{stem}.docx"
             write_docx(self.doc, paths["docx"])
         if "pdf" in formats:
+            say("Đang chuyển báo cáo sang PDF (LibreOffice)…")
             paths["pdf"] = exports.docx_to_pdf(paths["docx"], out)
         if "xlsx" in formats:
+            say("Đang tính và ghi bảng số liệu Excel (từng câu hỏi theo từng nhóm)…")
             sheets = self.workbook_sheets()
             info = [
                 ("Khảo sát", self.doc.subject.replace("\n", " ")),
                 ("Mã dữ liệu (SHA-256)", self.manifest["data_sha256"]),
             ]
             paths["xlsx"] = exports.write_xlsx(sheets, out / f"{stem}-bang.xlsx", info=info)
+        if {"sav", "dta", "csv"} & set(formats):
+            say("Đang ghi tệp dữ liệu…")
         public = public_data(self.data)
         if "sav" in formats:
             paths["sav"] = exports.write_sav(public, out / f"{stem}-du-lieu.sav", self.codebook)

@@ -159,9 +159,12 @@ def build_file(
         survey.field_start = _date(field_start, "--field-start") or survey.field_start
         survey.field_end = _date(field_end, "--field-end") or survey.field_end
         console = Console(stderr=True)
-        with console.status("Đang lập báo cáo…"):
+        from khaosat.report import vn
+
+        busy = f"Đang tính các ước lượng và soạn báo cáo ({vn.fmt_int(len(df))} phiếu)…"
+        with console.status(busy) as st:
             built = build_report(q, df, survey=survey, settings=cfg, waves=waves or None)
-            paths = built.write(out, formats=wanted, stem=stem)
+            paths = built.write(out, formats=wanted, stem=stem, progress=st.update)
     except ReportError as exc:
         _fail(exc.message)
         return

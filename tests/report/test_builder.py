@@ -160,3 +160,15 @@ def test_simulated_answers_are_marked_on_the_first_page(questionnaire, fast_sett
     assert any("phiếu mô phỏng" in t for t in texts(built, "paragraph"))
     real = build_report(questionnaire, df.assign(_simulated=0), settings=fast_settings)
     assert "MÔ PHỎNG" not in real.doc.subject
+
+
+def test_writing_tells_which_file_is_being_written(tmp_path):
+    built = build_report(
+        make_questionnaire(), make_data(n=200, seed=5), settings={"chart": {"enabled": False}}
+    )
+    said: list[str] = []
+    paths = built.write(tmp_path, formats=("docx", "xlsx", "csv"), progress=said.append)
+    assert set(paths) >= {"docx", "xlsx", "csv"}
+    assert len(said) == 3
+    assert "Word" in said[0] and "Excel" in said[1] and "dữ liệu" in said[2]
+    assert all(t.startswith("Đang ") and t.endswith("…") for t in said)
