@@ -80,6 +80,19 @@ def test_report_build_job_writes_the_documents(login, results_data, users, setti
     assert AuditEvent.objects.filter(action="report.build").exists()
 
 
+def test_report_build_says_which_file_it_is_writing(results_data, tmp_path):
+    from khaosat.web.results.reporting import build_survey_report
+
+    steps: list[tuple[int, int, str]] = []
+    build_survey_report(
+        results_data, tmp_path, formats=["docx", "xlsx"], progress=lambda *a: steps.append(a)
+    )
+    texts = [t for _, _, t in steps]
+    assert any("Word" in t for t in texts) and any("Excel" in t for t in texts)
+    assert texts.index(next(t for t in texts if "Word" in t)) < len(texts) - 1  # before «Xong»
+    assert "Tính toán và soạn báo cáo (120 phiếu)" in texts
+
+
 def test_the_surveys_small_cell_threshold_applies(login, results_data, users):
     results_data.small_cell = 25
     results_data.save()

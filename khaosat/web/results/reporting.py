@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from khaosat.report.builder import SurveyInfo, UnitCount, build_report
+from khaosat.report.vn import fmt_int
 from khaosat.web.core.models import Response, Survey
 from khaosat.web.monitoring.services import issued
 from khaosat.web.results.dataset import survey_dataset
@@ -115,7 +116,7 @@ def build_survey_report(
     step = progress or (lambda *a: None)
     step(0, 3, "Đọc dữ liệu")
     ds = survey_dataset(survey)
-    step(1, 3, f"Tính toán và soạn báo cáo ({ds.n} phiếu)")
+    step(1, 3, f"Tính toán và soạn báo cáo ({fmt_int(ds.n)} phiếu)")
     info = survey_info(survey, ds.design_note, report_date)
     cfg = report_settings(survey)
     from khaosat.web.openanswers.services import report_extensions
@@ -131,7 +132,7 @@ def build_survey_report(
     fmts = [
         f for f in formats if f != "pdf" or shutil.which("soffice") or shutil.which("libreoffice")
     ]
-    paths = built.write(out_dir, formats=fmts)
+    paths = built.write(out_dir, formats=fmts, progress=lambda text: step(2, 3, text))
     step(3, 3, "Xong")
     return {
         "files": {k: str(v) for k, v in paths.items()},
