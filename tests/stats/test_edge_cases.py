@@ -273,3 +273,37 @@ def test_weights_beyond_floating_point_are_a_clear_error(sim):
 
     with pytest.raises(StatsError, match="Trọng số quá lớn"):
         sim_design(sim.assign(weight=sim.weight * 1e299), "one")
+
+
+def _sparse_by_unit(seed: int) -> Design:
+    """22 units × 5 answers where the rarest answers leave many cells empty (a table by unit)."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"u": rng.integers(0, 22, 1000)})
+    df["w"] = 1.0
+    df["y"] = rng.choice(5, len(df), p=[0.6, 0.3, 0.06, 0.035, 0.005])
+    return Design(df, psu="u", weight="w")
+
+
+def test_a_table_whose_empty_cells_make_the_test_singular_gives_no_p_value():
+    # R's svychisq stops here ("system is computationally singular"); a p computed anyway
+    # depended on rounding (0,96 or 0,45 for the same table by the BLAS thread count).
+    from khaosat.stats.crosstab import rao_scott
+
+    d = _sparse_by_unit(3)
+    with pytest.raises(StatsError, match="ô trống nên không tính được kiểm định Rao–Scott"):
+        rao_scott(d, "y", "u")
+    ct = crosstab(d, "y", "u")
+    assert np.isnan(ct.p) and np.isnan(ct.F)
+    assert any("không tính được kiểm định Rao–Scott" in n for n in ct.notes)
+    assert ct.counts.sum() == 1000  # the table itself is still there
+    assert "không kiểm định được" in ct.summary() and "p = –" in ct.summary()
+
+
+def test_a_table_with_a_few_empty_cells_is_still_tested():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"psu": rng.integers(0, 20, 400), "w": rng.uniform(1, 3, 400)})
+    df["g"] = df.psu % 4
+    df["y"] = rng.integers(1, 4, 400)
+    df.loc[df.g == 0, "y"] = 1  # one column has a single non-empty cell
+    ct = crosstab(Design(df, psu="psu", weight="w"), "y", "g")
+    assert 0 <= ct.p < 0.05
