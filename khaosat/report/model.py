@@ -29,8 +29,9 @@ class Estimate:
     @property
     def moe(self) -> float | None:
         """Half-width of the confidence interval (the "sai số"); None when not estimable."""
-        if self.se is not None and self.se == 0 and 0 < self.value < 1:
-            # A share strictly between 0 and 1 with zero variance: one PSU only, not estimable.
+        if self.se is not None and abs(self.se) < 1e-12 and 0 < self.value < 1:
+            # A share strictly between 0 and 1 with zero variance (to rounding): one PSU only,
+            # not estimable.
             return None
         if self.ci_low is not None and self.ci_high is not None:
             return (self.ci_high - self.ci_low) / 2.0

@@ -172,3 +172,19 @@ def test_writing_tells_which_file_is_being_written(tmp_path):
     assert len(said) == 3
     assert "Word" in said[0] and "Excel" in said[1] and "dữ liệu" in said[2]
     assert all(t.startswith("Đang ") and t.endswith("…") for t in said)
+
+
+def test_forms_of_a_single_unit_get_no_margin_of_zero(fast_settings):
+    # One sampled unit: the design has no variance between units, so the margin is unknown,
+    # not ±0,0% (the whole-cycle walk's report said «deff trung vị 0,00 … ±0,0%»).
+    df = make_data(60, seed=3)
+    df["unit"] = df["psu"] = "12400"
+    df["stratum"] = "HY"
+    built = build_report(make_questionnaire(), df, settings=fast_settings)
+    body = " ".join(texts(built, "paragraph"))
+    assert "không ước lượng được sai số do chọn mẫu" in body
+    assert "±0,0%" not in body and "sai số lớn nhất" not in body
+    all_text = " ".join(
+        " ".join(str(c) for row in (b.rows or []) for c in row) for b in built.doc.blocks
+    )
+    assert "±0,0" not in all_text

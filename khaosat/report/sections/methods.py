@@ -310,7 +310,15 @@ def precision_text(ctx: Context) -> str:
                 deffs.append(e.deff)
     n = len(ctx.df)
     deff = deff_warning(ctx, deffs)
-    moe = Z * math.sqrt(max(deff, 0.0) * 0.25 / n) if n else float("nan")
+    psus = int(ctx.design_info.get("psus", 2))
+    if n == 0 or psus < 2 or deff <= 0:
+        # One sampled unit (or no variance at all): the margin is not zero, it is unknown.
+        return (
+            f"Với {vn.fmt_int(n)} phiếu hợp lệ của {vn.fmt_int(psus)} đơn vị được chọn, không ước "
+            "lượng được sai số do chọn mẫu: cần phiếu của ít nhất hai đơn vị được chọn. Các tỷ lệ "
+            "trong báo cáo chỉ mô tả những người đã trả lời, chưa suy rộng được cho toàn tỉnh."
+        )
+    moe = Z * math.sqrt(deff * 0.25 / n)
     ctx.design_info["median_deff"] = deff
     ctx.design_info["overall_moe"] = moe
     return (
