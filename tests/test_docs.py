@@ -62,8 +62,8 @@ def md_references(text: str) -> list[str]:
 
 
 def test_md_reference_finder_sees_the_kinds_of_reference_the_code_uses():
-    text = 'per CONTRACT.md; see ../shared/ARCHITECTURE.md and docs/sampling.md; read("form.md")'
-    assert md_references(text) == ["CONTRACT.md", "../shared/ARCHITECTURE.md", "docs/sampling.md"]
+    text = 'per CONTRACT.md; see ../outside/NOTES.md and docs/sampling.md; read("form.md")'
+    assert md_references(text) == ["CONTRACT.md", "../outside/NOTES.md", "docs/sampling.md"]
     assert md_references("(.xlsx, .xls, .csv, .md)") == []
 
 

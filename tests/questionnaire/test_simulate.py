@@ -152,7 +152,7 @@ def test_ten_thousand_anket_responses_are_valid_and_structured():
     assert not math.isnan(m1)
 
 
-CORPUS = Path("/work/shared/xlsform-corpus")
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "xlsform-corpus"
 CORPUS_FORMS = (
     sorted(p for sub in ("valid", "questionable") for p in (CORPUS / sub).glob("*.xls*"))
     if CORPUS.exists()
