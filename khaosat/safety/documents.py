@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 
-MB = 1024 * 1024
+from khaosat.safety.zipparts import DAMAGED, MB, code_reason, count_in_part
+from khaosat.safety.zipparts import fmt_count as _n
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,6 @@ class DocumentRefused(Exception):
         self.message = message
 
 
-def _n(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
 _CODE_PARTS = (
     (re.compile(r"(^|/)vbaProject\.bin$", re.I), "một dự án VBA (macro)"),
     (re.compile(r"^word/activeX/", re.I), "điều khiển ActiveX"),
@@ -49,37 +45,6 @@ _CODE_PARTS = (
 _PLAIN_AGAIN = "hãy mở bằng Word, chọn Lưu thành › «Tài liệu Word (*.docx)» rồi tải lên lại."
 _PARA = re.compile(rb"<w:p[\s/>]")
 _TABLE = re.compile(rb"<w:tbl[\s/>]")
-
-
-def _code_reason(z: zipfile.ZipFile, label: str) -> str | None:
-    for n in z.namelist():
-        for pattern, what in _CODE_PARTS:
-            if pattern.search(n):
-                return f"tệp {label} chứa {what}"
-    try:
-        info = z.getinfo("[Content_Types].xml")
-    except KeyError:
-        return None
-    if info.file_size < MB:
-        types = z.read(info).lower()
-        if b"macroenabled" in types or b"vbaproject" in types:
-            return f"tệp {label} là tài liệu Word có macro"
-    return None
-
-
-def _count(z: zipfile.ZipFile, info: zipfile.ZipInfo, pattern, stop: int) -> int:
-    n, tail = 0, b""
-    try:
-        with z.open(info) as fh:
-            while chunk := fh.read(1024 * 1024):
-                buf = tail + chunk
-                n += len(pattern.findall(buf, 0, max(0, len(buf) - 8)))
-                tail = buf[max(0, len(buf) - 8) :]
-                if n > stop:
-                    return n
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error, EOFError):
-        return 0  # a damaged part: the reader will say the file cannot be read
-    return n + len(pattern.findall(tail))
 
 
 def check_docx(data: bytes, filename: str = "", limits: DocumentLimits = DEFAULT) -> None:
@@ -114,14 +79,7 @@ def check_docx(data: bytes, filename: str = "", limits: DocumentLimits = DEFAULT
     with z:
         try:
             _check_parts(z, label, limits)
-        except (
-            zipfile.BadZipFile,
-            OSError,
-            ValueError,
-            NotImplementedError,
-            zlib.error,
-            EOFError,
-        ) as exc:
+        except DAMAGED as exc:
             raise DocumentRefused(
                 f"Tệp {label} bị hỏng, không mở được: hãy mở lại bằng Word, lưu thành .docx rồi "
                 "tải lên lại."
@@ -129,7 +87,7 @@ def check_docx(data: bytes, filename: str = "", limits: DocumentLimits = DEFAULT
 
 
 def _check_parts(z: zipfile.ZipFile, label: str, limits: DocumentLimits) -> None:
-    reason = _code_reason(z, label)
+    reason = code_reason(z, _CODE_PARTS, label, "tài liệu Word")
     if reason:
         raise DocumentRefused(f"Không nhận {reason}: {_PLAIN_AGAIN}")
     infos = z.infolist()
@@ -151,13 +109,13 @@ def _check_parts(z: zipfile.ZipFile, label: str, limits: DocumentLimits) -> None
             f"Tệp {label} không có nội dung của một tài liệu Word: hãy lưu phiếu trong Word "
             "dưới dạng .docx rồi tải lên lại."
         ) from None
-    paragraphs = _count(z, body, _PARA, limits.max_paragraphs)
+    paragraphs = count_in_part(z, body, _PARA, limits.max_paragraphs)
     if paragraphs > limits.max_paragraphs:
         raise DocumentRefused(
             f"Tệp {label} có hơn {_n(limits.max_paragraphs)} đoạn văn, vượt giới hạn của một "
             "phiếu khảo sát: hãy tách thành nhiều phiếu."
         )
-    tables = _count(z, body, _TABLE, limits.max_tables)
+    tables = count_in_part(z, body, _TABLE, limits.max_tables)
     if tables > limits.max_tables:
         raise DocumentRefused(
             f"Tệp {label} có hơn {_n(limits.max_tables)} bảng, vượt giới hạn của một phiếu "

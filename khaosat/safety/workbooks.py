@@ -15,10 +15,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 
-MB = 1024 * 1024
+from khaosat.safety.zipparts import DAMAGED, MB, code_reason, count_in_part
+from khaosat.safety.zipparts import fmt_count as _n
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,6 @@ class WorkbookRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _n(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 _CODE_PARTS = (
@@ -68,45 +64,14 @@ def macro_reason(data: bytes, filename: str = "") -> str | None:
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = z.namelist()
-            for n in names:
-                for pattern, what in _CODE_PARTS:
-                    if pattern.search(n):
-                        return f"tệp {filename or 'tải lên'} chứa {what}"
-            if "[Content_Types].xml" in names:
-                info = z.getinfo("[Content_Types].xml")
-                if info.file_size < MB:
-                    types = z.read(info).lower()
-                    if b"macroenabled" in types or b"vbaproject" in types:
-                        return f"tệp {filename or 'tải lên'} là bảng tính có macro"
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error):
+            return code_reason(z, _CODE_PARTS, filename or "tải lên", "bảng tính")
+    except DAMAGED:
         return None
-    return None
 
 
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _STRING = re.compile(rb"<(?:\w+:)?si[\s/>]")
-
-
-def _count(z: zipfile.ZipFile, info: zipfile.ZipInfo, pattern, stop: int) -> int:
-    """Occurrences of `pattern` in a part, decompressed in chunks; stops once past `stop`."""
-    n, tail = 0, b""
-    with z.open(info) as fh:
-        while chunk := fh.read(1024 * 1024):
-            buf = tail + chunk
-            n += len(pattern.findall(buf, 0, max(0, len(buf) - 16)))
-            tail = buf[max(0, len(buf) - 16) :]
-            if n > stop:
-                return n
-    return n + len(pattern.findall(tail))
-
-
-def _safe_count(z, info, pattern, stop) -> int:
-    try:
-        return _count(z, info, pattern, stop)
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error, EOFError):
-        return 0  # a damaged part: the parser will say the file cannot be read
 
 
 def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
@@ -116,7 +81,7 @@ def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
         if wb.file_size > MB or rels.file_size > MB:
             return {}
         wb_xml, rels_xml = z.read(wb), z.read(rels)
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error):
+    except (KeyError, *DAMAGED):
         return {}
     targets = {}
     for rel in re.finditer(rb"<Relationship\b[^>]*>", rels_xml):
@@ -178,7 +143,7 @@ def check_xlsx(data: bytes, filename: str = "", limits: Limits = DEFAULT) -> Non
                 )
             if name.lower() == "xl/sharedstrings.xml":
                 # every string is used by a cell; a table with more is a bomb for the parser
-                strings = _safe_count(z, info, _STRING, limits.max_cells)
+                strings = count_in_part(z, info, _STRING, limits.max_cells)
                 if strings > limits.max_cells:
                     raise WorkbookRefused(
                         f"Bảng chuỗi chữ của tệp {label} có hơn {_n(limits.max_cells)} chuỗi, "
@@ -189,13 +154,13 @@ def check_xlsx(data: bytes, filename: str = "", limits: Limits = DEFAULT) -> Non
             sheet = sheet_names.get(name) or name.rsplit("/", 1)[-1].removesuffix(".xml")
             # What the sheet really holds. Its <dimension> tag says nothing useful: Excel writes
             # A1:XFD1048576 for a formatted column, and a bomb can write A1:B2.
-            rows = _safe_count(z, info, _ROW, limits.max_rows)
+            rows = count_in_part(z, info, _ROW, limits.max_rows)
             if rows > limits.max_rows:
                 raise WorkbookRefused(
                     f"Trang {sheet} của tệp {label} có hơn {_n(limits.max_rows)} dòng, vượt giới "
                     "hạn: hãy xóa các dòng thừa hoặc chia thành nhiều tệp."
                 )
-            cells = _safe_count(z, info, _CELL, limits.max_cells)
+            cells = count_in_part(z, info, _CELL, limits.max_cells)
             if cells > limits.max_cells:
                 raise WorkbookRefused(
                     f"Trang {sheet} của tệp {label} có hơn {_n(limits.max_cells)} ô, vượt giới "
