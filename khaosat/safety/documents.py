@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from khaosat.safety.zipparts import DAMAGED, MB, code_reason, count_in_part
+from khaosat.safety.zipparts import DAMAGED, MB, Refused, code_reason, count_in_part
 from khaosat.safety.zipparts import fmt_count as _n
 
 
@@ -29,12 +29,8 @@ class DocumentLimits:
 DEFAULT = DocumentLimits()
 
 
-class DocumentRefused(Exception):
+class DocumentRefused(Refused):
     """A document refused before reading; `message` is one Vietnamese sentence."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 _CODE_PARTS = (

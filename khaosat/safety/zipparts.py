@@ -15,6 +15,14 @@ MB = 1024 * 1024
 DAMAGED = (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error, EOFError)
 
 
+class Refused(Exception):
+    """A file refused before any reader opens it; `message` is one Vietnamese sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def fmt_count(value: int) -> str:
     """1.900.000 — a count in a refusal, grouped the Vietnamese way."""
     return f"{value:,}".replace(",", ".")
