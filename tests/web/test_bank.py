@@ -166,6 +166,9 @@ def test_the_page_says_how_the_questions_line_up_with_another_survey(manager, su
     assert f"Câu C9 chỉ có ở {w1}: không ghép được với đợt nào khác." in text
     assert "Ghép câu hỏi qua 2 đợt: 1 câu theo mã ngân hàng" in text
     assert problems(text) == []
+    html = resp.content.decode()
+    assert html.count('id="bank-compare"') == 1  # once, in the page, not in its <title>
+    assert "<section" not in html.split("<title>", 1)[1].split("</title>", 1)[0]
     empty = Survey.objects.create(code="trong", title="Chưa có bảng hỏi")
     resp = manager.get(reverse("bank", args=[wave2.code]), {"so_voi": empty.code})
     assert "Chưa ghép được: một trong hai cuộc khảo sát chưa có bảng hỏi." in resp.content.decode()
