@@ -28,7 +28,7 @@ from khaosat.questionnaire.model import (
     Question,
     Questionnaire,
 )
-from khaosat.questionnaire.wording import bare_label, printed_number
+from khaosat.questionnaire.wording import bare_label, printed_number, type_words
 
 BANK_COLUMN = "bank_id"
 NOT_BANKED = frozenset({"calculate", "note", *METADATA_TYPES})
@@ -37,15 +37,6 @@ _FILE_LISTS = frozenset(
 )
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _NUMBER_RE = re.compile(r"^[A-ZĐa-zđ]{0,3}\d+(?:[._]\d+)*[a-z]?$")
-TYPE_WORDS = {
-    "select_one": "một lựa chọn",
-    "select_multiple": "nhiều lựa chọn",
-    "rank": "xếp hạng",
-    "integer": "số nguyên",
-    "decimal": "số",
-    "text": "câu trả lời chữ",
-    "date": "ngày",
-}
 
 
 class BankError(QuestionnaireError):
@@ -61,11 +52,6 @@ def bank_id_of(q: Question) -> str | None:
     """The bank id written in the question's `bank_id` column, or None."""
     value = (q.extra.get(BANK_COLUMN) or "").strip()
     return value or None
-
-
-def type_words(q_type: str) -> str:
-    """A question type as a person says it."""
-    return TYPE_WORDS.get(q_type, q_type)
 
 
 def bankable(form: Questionnaire) -> list[Question]:

@@ -12,6 +12,24 @@ from typing import Any
 
 from khaosat.questionnaire.model import Question, Questionnaire
 
+# The kind of answer a question stores, as a person says it ("là câu một lựa chọn").
+TYPE_WORDS = {
+    "select_one": "một lựa chọn",
+    "select_multiple": "nhiều lựa chọn",
+    "rank": "xếp hạng",
+    "integer": "số nguyên",
+    "decimal": "số",
+    "text": "câu trả lời chữ",
+    "date": "ngày",
+    "note": "lời dẫn",
+}
+
+
+def type_words(q_type: str) -> str:
+    """A question type as a person says it."""
+    return TYPE_WORDS.get(q_type, q_type)
+
+
 # "C1. Trong 12 tháng qua…", "A2) …", "Câu 5. …": the number printed before the label
 _PRINTED = re.compile(r"^\s*(?:Câu\s+)?([A-ZĐ]{0,3}\d+(?:[._]\d+)*[a-z]?)\s*[.):]\s+", re.I)
 

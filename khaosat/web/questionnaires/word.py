@@ -10,21 +10,12 @@ from dataclasses import dataclass, field
 
 from khaosat.questionnaire.model import Group, Questionnaire
 from khaosat.questionnaire.worddoc import DocumentRefused, DocxReadError, ReviewItem, read_docx
-from khaosat.questionnaire.wording import describe_condition, printed_number
+from khaosat.questionnaire.wording import describe_condition, printed_number, type_words
 from khaosat.questionnaire.xlsform import to_xlsx_bytes
 from khaosat.safety.documents import DEFAULT, DocumentLimits
 from khaosat.web.questionnaires.services import UploadResult, store_upload
 
 LIMITS: DocumentLimits = DEFAULT
-TYPE_NAMES = {
-    "select_one": "chọn một",
-    "select_multiple": "chọn nhiều",
-    "text": "ghi chữ",
-    "integer": "ghi số",
-    "decimal": "ghi số",
-    "date": "ghi ngày",
-    "note": "lời dẫn",
-}
 
 
 @dataclass
@@ -142,7 +133,7 @@ def question_rows(q: Questionnaire) -> list[dict]:
         elif it.type == "note":
             continue
         else:
-            kind = TYPE_NAMES.get(it.type, it.type)
+            kind = type_words(it.type)
             if "count-selected" in it.constraint:
                 kind += " (có giới hạn số phương án)"
             answers = [f"{c.name}. {c.label()}" for c in q.choices_of(it)]
