@@ -60,10 +60,19 @@ def test_phone_photos_are_read_and_the_form_counted(
     camera.set_input_files(str(paths[2]))
     assert page.locator("#photo-list li").count() == 5
 
+    # The bar shows while the photos travel; on a fast loopback the batch page may open before a
+    # poll could see it, so the page reports each time the bar is shown, and what it says.
+    shown = []
+    page.expose_function("barShown", lambda text: shown.append(text))
+    page.evaluate(
+        """() => { const bar = document.getElementById("photo-progress");
+        new MutationObserver(() => { if (!bar.hidden) window.barShown(bar.innerText); })
+          .observe(bar, {attributes: true, childList: true, subtree: true, characterData: true}); }"""
+    )
     page.click("#photo-send")
-    page.wait_for_selector("#photo-progress:not([hidden])")
     page.wait_for_url(re.compile(r"/paper/batches/\d+/$"), timeout=60_000)
     page.wait_for_selector("#batch-summary", timeout=120_000)
+    assert shown, "the upload's progress bar never showed"
     assert "1 phiếu đã lưu" in page.inner_text("#batch-summary")
     rows = page.locator("#files li")
     assert rows.count() == 5
