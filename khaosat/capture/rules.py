@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from khaosat.questionnaire import validate as V
-from khaosat.questionnaire.model import Question, Questionnaire, pick_text
+from khaosat.questionnaire.model import Question, Questionnaire, WrapsQuestion, pick_text
 from khaosat.questionnaire.validate import Problem
 
 __all__ = ["ANSWER_TYPES", "Field", "FormRules", "Problem"]
@@ -25,23 +25,13 @@ ANSWER_TYPES = frozenset(
 
 
 @dataclass
-class Field:
+class Field(WrapsQuestion):
     """One answerable (or calculated) question as capture shows it."""
 
     question: Question
     label: str
     group_label: str
     choices: list[tuple[Any, str]] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        """Variable name."""
-        return self.question.name
-
-    @property
-    def type(self) -> str:
-        """XLSForm type of the question."""
-        return self.question.type
 
     @property
     def codes(self) -> list[Any]:

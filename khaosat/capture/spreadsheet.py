@@ -15,7 +15,7 @@ from khaosat.capture import serials as S
 from khaosat.capture.errors import SerialError, SpreadsheetError
 from khaosat.capture.rules import FormRules
 from khaosat.questionnaire.errors import column_letter
-from khaosat.questionnaire.wording import merge_skips
+from khaosat.questionnaire.wording import merge_skips, type_words
 from khaosat.safety.cells import escape_workbook
 from khaosat.safety.workbooks import (
     Limits,
@@ -29,6 +29,9 @@ DATA_SHEET = "Phiếu"
 CODEBOOK_SHEET = "Bảng mã"
 LISTS_SHEET = "_ma"
 SERIAL_HEADERS = {"serial", "so_phieu", "số phiếu", "so phieu", "mã phiếu", "ma_phieu"}
+
+# how a keyer writes the answer in the cell, where the type alone does not say
+_HOW_TO_KEY = {"select_multiple": " (mã cách nhau bởi dấu cách)", "date": " (dd/mm/yyyy)"}
 
 
 @dataclass(frozen=True)
@@ -162,17 +165,10 @@ def template_xlsx(
     cb.append(["Biến", "Câu hỏi", "Kiểu", "Mã", "Nhãn"])
     for c in range(1, 6):
         cb.cell(row=1, column=c).font = bold
-    kinds = {
-        "select_one": "Một lựa chọn",
-        "select_multiple": "Nhiều lựa chọn (mã cách nhau bởi dấu cách)",
-        "integer": "Số nguyên",
-        "decimal": "Số",
-        "text": "Chữ",
-        "date": "Ngày (dd/mm/yyyy)",
-    }
     for name in cols:
         f = rules.by_name[name]
-        cb.append([name, f.label, kinds.get(f.type, f.type)])
+        kind = type_words(f.type)
+        cb.append([name, f.label, kind[:1].upper() + kind[1:] + _HOW_TO_KEY.get(f.type, "")])
         for code, label in f.choices:
             cb.append(["", "", "", code, label])
     cb.column_dimensions["B"].width = 60

@@ -27,6 +27,7 @@ from khaosat.questionnaire.model import (
     ChoiceList,
     Question,
     Questionnaire,
+    WrapsQuestion,
 )
 from khaosat.questionnaire.wording import bare_label, printed_number, type_words
 
@@ -76,7 +77,7 @@ def _answered(form: Questionnaire, skip: frozenset[str]) -> list[Question]:
 
 
 @dataclass
-class BankQuestion:
+class BankQuestion(WrapsQuestion):
     """One question of the bank: its definition (XLSForm row) and its choices."""
 
     bank_id: str
@@ -85,18 +86,6 @@ class BankQuestion:
     number: str = ""
     origin: str = ""
     language: str = ""  # the default language of the questionnaire it came from
-
-    @property
-    def name(self) -> str:
-        return self.question.name
-
-    @property
-    def type(self) -> str:
-        return self.question.type
-
-    @property
-    def list_name(self) -> str | None:
-        return self.question.list_name
 
     def label(self, lang: str | None = None) -> str:
         """The label without its printed number."""

@@ -365,6 +365,28 @@ def _to_date(raw: Any, q: Question) -> str:
     )
 
 
+class WrapsQuestion:
+    """Mixin for a record that carries a `question` and speaks for it (capture's field,
+    the bank's entry): its variable name, type and choice list are the question's own."""
+
+    question: Question
+
+    @property
+    def name(self) -> str:
+        """Variable name."""
+        return self.question.name
+
+    @property
+    def type(self) -> str:
+        """XLSForm type of the question."""
+        return self.question.type
+
+    @property
+    def list_name(self) -> str | None:
+        """Name of the question's choice list, if any."""
+        return self.question.list_name
+
+
 @dataclass
 class Group:
     """A begin_group/end_group (or begin_repeat/end_repeat when `repeat`) block."""
