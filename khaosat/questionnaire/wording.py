@@ -34,12 +34,37 @@ def type_words(q_type: str) -> str:
 _PRINTED = re.compile(r"^\s*(?:Câu\s+)?([A-ZĐ]{0,3}\d+(?:[._]\d+)*[a-z]?)\s*[.):]\s+", re.I)
 
 
-def printed_number(q: Question) -> str:
-    """The number printed for a question ("C1"), from its label, else its name in capitals."""
+def own_number(q: Question) -> str | None:
+    """The number a question prints for itself ("C1"), from its label or from a name that is
+    a number (a1 -> "A1"); None for a row of a table or a calculation that has none."""
     m = _PRINTED.match(q.label() or "")
     if m:
         return m.group(1).rstrip(".")
-    return q.name.upper() if re.fullmatch(r"[a-zA-Z]{1,3}\d+[a-z]?", q.name) else q.name
+    return q.name.upper() if re.fullmatch(r"[a-zA-Z]{1,3}\d+[a-z]?", q.name) else None
+
+
+def printed_number(q: Question) -> str:
+    """The number printed for a question ("C1"), from its label, else its name in capitals."""
+    return own_number(q) or q.name
+
+
+def printed_name(questionnaire: Questionnaire | None, name: str) -> str:
+    """A question as a person finds it on the form: «A2»; a row of a table by its table's
+    number and the row's words: «C7 (Cơ sở vật chất, nơi ngồi chờ)»; a question with no
+    number at all (a calculation) by its label; an unknown name as it is."""
+    try:
+        question = questionnaire.question(name) if questionnaire is not None else None
+    except KeyError:
+        question = None
+    if question is None:
+        return name
+    number = own_number(question)
+    if number:
+        return number
+    tables = [g for g in questionnaire.ancestors(name) if own_number(g)]
+    if tables:  # a row without a number of its own
+        return f"{own_number(tables[-1])} ({bare_label(question, 40)})"
+    return bare_label(question, 40) or name
 
 
 def bare_label(q: Question, limit: int = 80) -> str:
@@ -50,8 +75,13 @@ def bare_label(q: Question, limit: int = 80) -> str:
 
 
 def question_ref(q: Question) -> str:
-    """'câu C1' — how a message names a question."""
-    return f"câu {printed_number(q)}"
+    """'câu C1' — how a message names a question; one without a number of its own (a form
+    with no numbers, a row of a table) by its words: 'câu «Năm nay bạn bao nhiêu tuổi?»'."""
+    number = own_number(q)
+    if number:
+        return f"câu {number}"
+    label = bare_label(q, 40)
+    return f"câu «{label}»" if label else f"câu {q.name}"
 
 
 def answer_text(questionnaire: Questionnaire, q: Question, value: Any) -> str:
@@ -125,16 +155,33 @@ def constraint_sentence(
     head = head[:1].upper() + head[1:]
     if message:
         return f"{head}: {message.rstrip('.')}"
+    rule = constraint_rule(constraint)
+    return f"{head}: {rule or 'câu trả lời này không hợp với điều kiện của câu hỏi'}"
+
+
+def constraint_rule(constraint: str) -> str:
+    """The common constraints as a rule a person reads ('chỉ được chọn tối đa 3 phương án');
+    '' for any other."""
     m = _COUNT_MAX.match(constraint or "")
     if m:
-        return f"{head}: chỉ được chọn tối đa {m.group(1)} phương án"
+        return f"chỉ được chọn tối đa {m.group(1)} phương án"
     m = _COUNT_MIN.match(constraint or "")
     if m:
-        return f"{head}: phải chọn ít nhất {m.group(1)} phương án"
+        return f"phải chọn ít nhất {m.group(1)} phương án"
     m = _RANGE.match(constraint or "")
     if m:
-        return f"{head}: giá trị phải từ {m.group(1)} đến {m.group(2)}"
-    return f"{head}: câu trả lời này không hợp với điều kiện của câu hỏi"
+        return f"giá trị phải từ {m.group(1)} đến {m.group(2)}"
+    return ""
+
+
+def describe_constraint(questionnaire: Questionnaire, constraint: str) -> str:
+    """A constraint in words: a common one as its rule, any other as a condition on 'câu trả
+    lời' (the `.` of XLSForm)."""
+    rule = constraint_rule(constraint)
+    if rule:
+        return rule[:1].upper() + rule[1:]
+    text = re.sub(r"(?<![\w.$])\.(?![\w.])", "câu trả lời", constraint or "")
+    return describe_condition(questionnaire, text)
 
 
 def _form_order(questionnaire: Questionnaire):

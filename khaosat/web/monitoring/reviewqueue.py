@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
 from khaosat.questionnaire.errors import QuestionnaireError
 from khaosat.questionnaire.model import Questionnaire
-from khaosat.questionnaire.wording import bare_label, printed_number
+from khaosat.questionnaire.wording import printed_name
 from khaosat.web.core.auditlabels import action_label
 from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Response, Survey
 from khaosat.web.monitoring.models import QualityFlag, Severity
@@ -172,23 +172,7 @@ def _questionnaires(pks: set[int]) -> dict[int, Questionnaire | None]:
 def field_text(q: Questionnaire | None, names: list[str]) -> str:
     """The questions a flag names, as printed: «A2, A5»; a row of a table by its table's
     number and the row: «C7 (Cơ sở vật chất, nơi ngồi chờ)»; a calculation by its label."""
-    out = []
-    for name in names:
-        try:
-            question = q.question(name) if q is not None else None
-        except KeyError:
-            question = None
-        if question is None:
-            out.append(name)
-            continue
-        number = printed_number(question)
-        tables = [g for g in q.ancestors(name) if printed_number(g) != g.name]
-        if number == name and tables:  # a row without a number of its own
-            number = f"{printed_number(tables[-1])} ({bare_label(question, 40)})"
-        elif number == name:  # no number at all (a calculation): its label
-            number = bare_label(question, 40) or name
-        out.append(number)
-    return ", ".join(out)
+    return ", ".join(printed_name(q, name) for name in names)
 
 
 def with_field_text(flags, q: Questionnaire | None) -> list[QualityFlag]:
