@@ -34,6 +34,10 @@ MATRIX = {
         _code,
         {**{r: 403 for r in ROLES}, "anon": 302, "admin": 405, "manager": 405},
     ),
+    "results_report_facts": (
+        _code,
+        {**{r: 403 for r in ROLES}, "anon": 302, "admin": 405, "manager": 405},
+    ),
     "results_report_file": (_report_file, ALL_OK),
     "results_export": (lambda f: {**_code(f), "fmt": "csv"}, STAFF_ONLY),
 }

@@ -34,6 +34,7 @@ ACTIONS = {
     "questionnaire.create": _("Nạp bảng hỏi"),
     "questionnaire.replace": _("Thay bảng hỏi"),
     "report.build": _("Lập báo cáo"),
+    "report.facts": _("Sửa thông tin văn bản báo cáo"),
     "response.adjudicate": _("Phân xử nhập hai lần"),
     "response.approve": _("Duyệt phiếu"),
     "response.change": _("Sửa câu trả lời"),
@@ -106,6 +107,13 @@ FIELDS = {
     "old": _("cũ"),
     "new": _("mới"),
     "unit": _("đơn vị"),
+    "number": _("số báo cáo"),
+    "plan_number": _("số Kế hoạch"),
+    "plan_date": _("ngày Kế hoạch"),
+    "authority": _("thẩm quyền ký"),
+    "title": _("chức vụ người ký"),
+    "signer": _("người ký"),
+    "recipients": _("nơi nhận"),
 }
 
 
@@ -145,9 +153,9 @@ def _key(key: str, questionnaire) -> str:
         return str(FIELDS[key])
     q = _question(questionnaire, key)
     if q is not None:
-        from khaosat.questionnaire.wording import printed_number
+        from khaosat.questionnaire.wording import printed_name
 
-        return f"Câu {printed_number(q)}"
+        return f"Câu {printed_name(questionnaire, key)}"
     return key.replace("_", " ")
 
 

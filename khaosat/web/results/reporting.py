@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from khaosat.report.builder import SurveyInfo, UnitCount, build_report
+from khaosat.report.builder import SurveyInfo, UnitCount, build_report, survey_info_from_files
 from khaosat.report.vn import fmt_int
 from khaosat.web.core.models import Response, Survey
 from khaosat.web.monitoring.services import issued
+from khaosat.web.results import documentfacts
 from khaosat.web.results.dataset import survey_dataset
 
 REPORT_FORMATS = ("docx", "pdf", "xlsx")
@@ -65,8 +66,6 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
     toml = Path("surveys") / survey.code / "survey.toml"
     if not sources and toml.exists():
         # Simulated forms stand in for the survey's planned sources (survey.toml [report]).
-        from khaosat.report.builder import survey_info_from_files
-
         sources = survey_info_from_files(toml)[0].sources
     return SurveyInfo(
         subject="Kết quả " + survey.title[0].lower() + survey.title[1:],
@@ -92,7 +91,6 @@ def survey_info(survey: Survey, design_note: str, report_date: dt.date | None = 
 
 def report_settings(survey: Survey) -> dict:
     """The survey's report.toml (when shipped) with its small-cell threshold from the database."""
-    from khaosat.report.builder import survey_info_from_files
     from khaosat.report.settings import load_settings, merge_settings
 
     path = Path("surveys") / survey.code / "report.toml"
@@ -103,6 +101,17 @@ def report_settings(survey: Survey) -> dict:
         cfg = merge_settings(cfg, survey_info_from_files(toml)[1])
     cfg["privacy"]["min_cell"] = survey.small_cell
     return cfg
+
+
+def report_facts(survey: Survey, cfg: dict | None = None) -> dict:
+    """The document facts the next report prints (number, plan, signer, recipients): what the
+    manager saved on the reports page, else what survey.toml ships."""
+    cfg = report_settings(survey) if cfg is None else cfg
+    toml = Path("surveys") / survey.code / "survey.toml"
+    shipped = None
+    if toml.exists():
+        shipped = survey_info_from_files(toml)[0]
+    return documentfacts.current(survey, cfg, shipped)
 
 
 def build_survey_report(
@@ -119,6 +128,7 @@ def build_survey_report(
     step(1, 3, f"Tính toán và soạn báo cáo ({fmt_int(ds.n)} phiếu)")
     info = survey_info(survey, ds.design_note, report_date)
     cfg = report_settings(survey)
+    documentfacts.apply(report_facts(survey, cfg), cfg, info)
     from khaosat.web.openanswers.services import report_extensions
 
     built = build_report(

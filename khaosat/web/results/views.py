@@ -21,8 +21,9 @@ from khaosat.web.core import jobs
 from khaosat.web.core.downloads import attach
 from khaosat.web.core.models import AuditEvent, Job
 from khaosat.web.core.scope import get_survey, is_unit_scoped, requires, visible_units
+from khaosat.web.results import documentfacts
 from khaosat.web.results.dataset import survey_dataset
-from khaosat.web.results.reporting import report_settings
+from khaosat.web.results.reporting import report_facts, report_settings
 
 GROUP_VARIABLES = ["nhom", "a1", "a2", "a5", "a6"]
 
@@ -161,7 +162,45 @@ def dashboard(request, code):
 def reports(request, code):
     survey = get_survey(request.user, code)
     built = Job.objects.filter(kind="report.build", survey=survey).order_by("-created_at")[:20]
-    return render(request, "results/reports.html", {"survey": survey, "jobs": built})
+    facts = report_facts(survey)
+    form = documentfacts.ReportFactsForm(initial=documentfacts.initial(facts))
+    return render(
+        request,
+        "results/reports.html",
+        {"survey": survey, "jobs": built, "facts_form": form, "facts": facts},
+    )
+
+
+@requires("survey.manage")
+@require_POST
+def report_facts_save(request, code):
+    """The report's number, plan, signer and recipients (saved on the survey, audited)."""
+    survey = get_survey(request.user, code)
+    form = documentfacts.ReportFactsForm(request.POST)
+    if not form.is_valid():
+        built = Job.objects.filter(kind="report.build", survey=survey).order_by("-created_at")
+        return render(
+            request,
+            "results/reports.html",
+            {"survey": survey, "jobs": built[:20], "facts_form": form, "facts": None},
+            status=400,
+        )
+    old = report_facts(survey)
+    new = form.facts()
+    survey.settings = {**(survey.settings or {}), documentfacts.KEY: new}
+    survey.save(update_fields=["settings"])
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    if changed:
+        AuditEvent.record(
+            "report.facts",
+            survey,
+            user=request.user,
+            survey=survey,
+            old={k: old.get(k) for k in changed},
+            new=changed,
+        )
+    messages.success(request, _("Đã lưu thông tin văn bản; báo cáo lập từ nay dùng thông tin này."))
+    return redirect("results_reports", code=survey.code)
 
 
 @requires("survey.manage")
