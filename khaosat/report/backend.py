@@ -61,3 +61,31 @@ def get_estimator(
     from khaosat.report.stats_adapter import StatsEstimator
 
     return StatsEstimator(confidence, margins)
+
+
+def calibration_margins(
+    cfg: dict[str, Any], data: pd.DataFrame
+) -> dict[str, dict[Any, float]] | None:
+    """Population margins for raking from settings [calibration] ({variable: {code: total}})."""
+    from khaosat.report.errors import ReportError
+
+    cal = cfg.get("calibration") or {}
+    margins = cal.get("margins") or {}
+    out: dict[str, dict[Any, float]] = {}
+    for var, levels in margins.items():
+        if var not in data:
+            raise ReportError(
+                f"Cân chỉnh trọng số theo “{var}”: dữ liệu không có cột này. Hãy sửa mục "
+                "[calibration] trong cấu hình."
+            )
+        out[var] = {(int(k) if str(k).isdigit() else k): float(v) for k, v in levels.items()}
+    return out or None
+
+
+def estimator_for(cfg: dict[str, Any], data: pd.DataFrame) -> Estimator:
+    """The estimator of these settings for this data: their confidence level, raked to their
+    [calibration] margins. The report, its XLSX and the web dashboard all take it from here, so
+    the same data and settings give the same numbers everywhere."""
+    return get_estimator(
+        float(cfg["stats"].get("confidence", 0.95)), calibration_margins(cfg, data)
+    )

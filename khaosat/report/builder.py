@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from khaosat.report import vn
-from khaosat.report.backend import Estimator, get_estimator
+from khaosat.report.backend import Estimator, estimator_for
 from khaosat.report.errors import ReportError
 from khaosat.report.model import Driver, ReportDoc, ResultTable
 from khaosat.report.privacy import scrub_text, suppress_table, suppression_limits
@@ -290,8 +290,7 @@ def build_report(
         survey = dataclasses.replace(survey, subject=survey.subject + "\n" + SIMULATED_MARK)
     if "region" not in data and survey.unit_regions and "unit" in data:
         data = data.assign(region=data["unit"].astype(str).map(survey.unit_regions))
-    margins = _margins(cfg, data)
-    est = estimator or get_estimator(float(cfg["stats"].get("confidence", 0.95)), margins)
+    est = estimator or estimator_for(cfg, data)
     ctx = Context(
         questionnaire,
         data,
@@ -347,21 +346,6 @@ def build_report(
     built.log = list(ctx.log)
     built.context = ctx
     return built
-
-
-def _margins(cfg: dict[str, Any], data: pd.DataFrame) -> dict[str, dict[Any, float]] | None:
-    """Population margins for raking from settings [calibration] ({variable: {code: total}})."""
-    cal = cfg.get("calibration") or {}
-    margins = cal.get("margins") or {}
-    out: dict[str, dict[Any, float]] = {}
-    for var, levels in margins.items():
-        if var not in data:
-            raise ReportError(
-                f"Cân chỉnh trọng số theo “{var}”: dữ liệu không có cột này. Hãy sửa mục "
-                "[calibration] trong cấu hình."
-            )
-        out[var] = {(int(k) if str(k).isdigit() else k): float(v) for k, v in levels.items()}
-    return out or None
 
 
 def replace_settings_keywords(cfg: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:

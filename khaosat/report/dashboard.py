@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from khaosat.report import charts, vn
-from khaosat.report.backend import Estimator, get_estimator
+from khaosat.report.backend import Estimator, estimator_for
 from khaosat.report.docx_writer import result_table_rows
 from khaosat.report.privacy import suppress_table, suppression_limits
 from khaosat.report.settings import load_settings
@@ -33,7 +33,7 @@ def dashboard_data(
     header and margins, as a domain of the whole sample's design). Suppression is the report's
     base rule (privacy.suppress_table)."""
     cfg = settings if isinstance(settings, dict) and "page" in settings else load_settings(settings)
-    est = estimator or get_estimator(float(cfg["stats"].get("confidence", 0.95)))
+    est = estimator or estimator_for(cfg, data)
     min_cell, caution = suppression_limits(cfg)
     items = []
     for info in describe_questionnaire(questionnaire):

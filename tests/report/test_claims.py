@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from khaosat.report import narrative
+from khaosat.report import narrative, vn
 from khaosat.report.builder import build_report
 from khaosat.report.errors import ReportError
 from khaosat.report.model import Comparison, Estimate, TestResult
@@ -281,3 +281,26 @@ def test_calibration_rakes_the_weights_to_the_province_margins():
     assert by_code[2].value == pytest.approx(0.4, abs=1e-6)
     text = " ".join(b.text for b in built.doc.blocks if b.kind == "paragraph")
     assert "cân chỉnh" in text
+
+
+def test_the_dashboard_shows_the_numbers_of_the_calibrated_report():
+    """One estimator for one set of settings: with [calibration] margins the dashboard rakes as
+    the report does (it used to show the uncalibrated shares beside a raked report)."""
+    from khaosat.report.dashboard import dashboard_data
+    from khaosat.report.settings import load_settings, merge_settings
+
+    df = make_data(n=300, seed=11)
+    q = make_questionnaire()
+    cfg = merge_settings(
+        load_settings(None),
+        {**NO_CHARTS, "calibration": {"margins": {"a1": {"1": 600.0, "2": 400.0}}}},
+    )
+    built = build_report(q, df, settings=cfg)
+    shown = {i["variable"]: i for i in dashboard_data(q, df, settings=cfg)["items"]}
+    plain = {i["variable"]: i for i in dashboard_data(q, df)["items"]}
+    a1 = shown["a1"]["rows"]
+    assert a1[1][1].startswith("60,0") and a1[2][1].startswith("40,0")
+    assert plain["a1"]["rows"][1][1] != a1[1][1]  # raking changed what is shown
+    b3 = built.tables["b3"][0]
+    for r, cell in enumerate(b3.column(0)):
+        assert shown["b3"]["rows"][1 + r][1].startswith(vn.fmt_num(cell.value * 100, 1))

@@ -56,10 +56,12 @@ def cached_dashboard(survey, ds, **kw):
     The key is the data set's version (responses' count and last change, see survey_dataset),
     so a new or edited response gives a new key; the estimator (and its one stats Design of the
     data frame) is kept per version too, so a new breakdown reuses the design."""
-    from khaosat.report.backend import get_estimator
+    from khaosat.report.backend import estimator_for
 
     cfg = report_settings(survey)
-    version = (survey.pk, ds.version, json.dumps(cfg.get("privacy"), sort_keys=True))
+    # the settings that change a number: suppression, confidence level, calibration margins
+    numbers = {k: cfg.get(k) for k in ("privacy", "stats", "calibration")}
+    version = (survey.pk, ds.version, json.dumps(numbers, sort_keys=True, default=str))
     key = (*version, json.dumps(kw, sort_keys=True, default=str))
     hit = _DASHBOARDS.get(key)
     if hit is not None:
@@ -68,7 +70,7 @@ def cached_dashboard(survey, ds, **kw):
     if est is None:
         if len(_ESTIMATORS) > 8:
             _ESTIMATORS.clear()
-        est = _ESTIMATORS[version] = get_estimator(float(cfg["stats"].get("confidence", 0.95)))
+        est = _ESTIMATORS[version] = estimator_for(cfg, ds.data)
     data = dashboard_data(ds.questionnaire, ds.data, settings=cfg, estimator=est, **kw)
     if len(_DASHBOARDS) > 64:
         _DASHBOARDS.clear()
