@@ -40,9 +40,21 @@ def test_viewer_filters_the_dashboard_and_sees_no_single_response(
     page.wait_for_url(re.compile(r"/surveys/$"))
 
     page.goto(f"{live_server.url}/surveys/{survey.code}/results/")
+    # the wait is shown while the breakdown is computed (seen by an observer: on loopback the
+    # next page may arrive before a poll would look)
+    shown: list[str] = []
+    page.expose_function("busyShown", lambda text: shown.append(text))
+    page.evaluate(
+        """() => new MutationObserver(() => {
+             const b = document.querySelector('#filters .busy');
+             if (b && !b.hidden) window.busyShown(b.textContent);
+           }).observe(document.getElementById('filters'), {childList: true, subtree: true})"""
+    )
     page.select_option("#filters select[name=by]", "a1")
     page.click("#filters button[type=submit]")
     page.wait_for_url(re.compile(r"by=a1"))
+    assert shown and "Đang tính kết quả" in shown[0]
+    assert page.locator("#filters .busy").count() == 0  # the new page is not busy
     page.wait_for_selector("#q-a2 .chart svg")
     assert page.locator(".result .chart svg").count() >= 10  # charts drawn in the browser
     header = page.inner_text("#q-a2 table thead")

@@ -5,6 +5,8 @@
  *   <button data-confirm="Câu hỏi?">    asks before submitting
  *   <input type="checkbox" data-check-all="ids">  ticks every input[name=ids]
  *   <form data-go-to="other">           opens the URL chosen in its <select name="other">
+ *   <form data-busy="Đang tính…">       on submit: its buttons wait and the text shows with a
+ *                                        running bar until the next page arrives (long work)
  */
 (function () {
   "use strict";
@@ -32,6 +34,34 @@
     if (field && form.elements[field]) {
       ev.preventDefault();
       window.location.href = form.elements[field].value;
+      return;
     }
+    var busy = form.getAttribute && form.getAttribute("data-busy");
+    if (busy && !ev.defaultPrevented) {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) {
+        b.setAttribute("aria-disabled", "true");
+        b.classList.add("waiting");
+      });
+      var note = form.querySelector(".busy");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "busy";
+        note.setAttribute("role", "status");
+        note.appendChild(document.createElement("progress"));
+        note.appendChild(document.createTextNode(" " + busy));
+        form.appendChild(note);
+      }
+      note.hidden = false;
+      document.body.setAttribute("aria-busy", "true");
+    }
+  });
+  // Back to a page left while busy (the browser's page cache): it is not busy any more.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form .busy").forEach(function (n) { n.hidden = true; });
+    document.querySelectorAll("button.waiting").forEach(function (b) {
+      b.classList.remove("waiting");
+      b.removeAttribute("aria-disabled");
+    });
+    document.body.removeAttribute("aria-busy");
   });
 })();
