@@ -206,12 +206,11 @@ def check_rule_expression(q: Questionnaire | V.FormLogic | Plan, text: str) -> N
         rule = plan.logic.by_name[name]
         if rule.is_select and rule.codes and code not in [str(c) for c in rule.codes]:
             q_ = rule.question
-            from khaosat.questionnaire.wording import printed_number
+            from khaosat.questionnaire.wording import printed_name
 
             choices = "; ".join(f"{c.code} «{c.label()}»" for c in rule.choices)
-            raise QualityError(
-                f"Câu {printed_number(q_)} không có mã {code}. Các mã của câu này: {choices}."
-            )
+            number = printed_name(plan.questionnaire, q_.name)
+            raise QualityError(f"Câu {number} không có mã {code}. Các mã của câu này: {choices}.")
 
 
 def _compared_codes(e: X.Expr) -> list[tuple[str, str]]:
@@ -500,12 +499,9 @@ def over_quota(unit: str, valid: int, quota: int | None) -> Flag | None:
 
 def _number(plan: Plan, name: str) -> str:
     """The printed number of a question ("C1"), its name when unknown."""
-    from khaosat.questionnaire.wording import printed_number
+    from khaosat.questionnaire.wording import printed_name
 
-    try:
-        return printed_number(plan.questionnaire.question(name))
-    except KeyError:
-        return name
+    return printed_name(plan.questionnaire, name)
 
 
 def _check_fields(plan: Plan, name: str) -> tuple[str, ...]:

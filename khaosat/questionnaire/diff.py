@@ -13,7 +13,7 @@ from khaosat.questionnaire.wording import (
     describe_constraint,
     own_number,
     printed_name,
-    printed_number,
+    table_number,
     type_words,
 )
 
@@ -121,7 +121,7 @@ def _list_words(forms: Sequence[Questionnaire], lst: str) -> str:
     numbers: list[str] = []
     for form in forms:
         for q in form.iter_questions():
-            n = printed_number(q)
+            n = table_number(form, q.name)
             if q.list_name == lst and n not in numbers:
                 numbers.append(n)
     if not numbers:

@@ -103,6 +103,31 @@ def _clean_place(value: Any) -> tuple[str, int] | None:
     return (str(value[0]), int(value[1]))
 
 
+# the number printed before a label: "C1. Trong 12 tháng qua…", "A2) …", "Câu 5. …"
+PRINTED_NUMBER = re.compile(r"^\s*(?:Câu\s+)?([A-ZĐ]{0,3}\d+(?:[._]\d+)*[a-z]?)\s*[.):]\s+", re.I)
+
+
+def own_number(item: Any) -> str | None:
+    """The number a question or group prints for itself ("C1"), from its label or from a name
+    that is a number (a1 -> "A1"); None for a row of a table or a calculation that has none.
+    (khaosat.questionnaire.wording builds every way of naming a question on it.)"""
+    m = PRINTED_NUMBER.match(item.label() or "")
+    if m:
+        return m.group(1).rstrip(".")
+    return item.name.upper() if re.fullmatch(r"[a-zA-Z]{1,3}\d+[a-z]?", item.name) else None
+
+
+def _ref(q: Any) -> str:
+    """A question in a message of this module: «C1», else its words, else its name."""
+    number = own_number(q)
+    if number:
+        return number
+    text = " ".join(PRINTED_NUMBER.sub("", q.label() or "", count=1).split())
+    if text:
+        return f"«{text[:39] + '…' if len(text) > 40 else text}»"
+    return q.name
+
+
 @dataclass
 class Choice:
     """One option of a choice list; `name` is its code as written (e.g. "1")."""
@@ -280,7 +305,7 @@ class Question:
             if isinstance(raw, list | tuple):
                 if len(raw) != 1:
                     raise CoercionError(
-                        f"Câu {self.name} chỉ nhận một lựa chọn, nhận được {len(raw)}.",
+                        f"Câu {_ref(self)} chỉ nhận một lựa chọn, nhận được {len(raw)}.",
                         self.place,
                     )
                 raw = raw[0]
@@ -336,7 +361,7 @@ def _to_int(raw: Any, q: Question) -> int:
         return int(text)
     if _FLOAT_RE.match(text) and float(text).is_integer():
         return int(float(text))
-    raise CoercionError(f"Câu {q.name} cần một số nguyên, nhận được «{raw}».", q.place)
+    raise CoercionError(f"Câu {_ref(q)} cần một số nguyên, nhận được «{raw}».", q.place)
 
 
 def _to_float(raw: Any, q: Question) -> float:
@@ -345,7 +370,7 @@ def _to_float(raw: Any, q: Question) -> float:
     text = str(raw).strip().replace(",", ".")
     if _FLOAT_RE.match(text):
         return float(text)
-    raise CoercionError(f"Câu {q.name} cần một số, nhận được «{raw}».", q.place)
+    raise CoercionError(f"Câu {_ref(q)} cần một số, nhận được «{raw}».", q.place)
 
 
 def _to_date(raw: Any, q: Question) -> str:
@@ -360,7 +385,7 @@ def _to_date(raw: Any, q: Question) -> str:
         except ValueError:
             continue
     raise CoercionError(
-        f"Câu {q.name} cần một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD, nhận được «{raw}».",
+        f"Câu {_ref(q)} cần một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD, nhận được «{raw}».",
         q.place,
     )
 

@@ -705,7 +705,7 @@ def _skip_message(
         if not holds:
             names.extend(r for r in sorted(e.references()) if r in logic.by_name)
     cause = W.cause_of_skip(logic.questionnaire, names, answers)
-    own = W.printed_number(rule.question)
+    own = W.printed_name(logic.questionnaire, rule.question.name)
     return W.skip_sentence(cause, [own]) + SKIP_ADVICE
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from khaosat.questionnaire.model import Question, Questionnaire
+from khaosat.questionnaire.model import PRINTED_NUMBER, Question, Questionnaire, own_number
 
 # The kind of answer a question stores, as a person says it ("là câu một lựa chọn").
 TYPE_WORDS = {
@@ -31,21 +31,26 @@ def type_words(q_type: str) -> str:
 
 
 # "C1. Trong 12 tháng qua…", "A2) …", "Câu 5. …": the number printed before the label
-_PRINTED = re.compile(r"^\s*(?:Câu\s+)?([A-ZĐ]{0,3}\d+(?:[._]\d+)*[a-z]?)\s*[.):]\s+", re.I)
-
-
-def own_number(q: Question) -> str | None:
-    """The number a question prints for itself ("C1"), from its label or from a name that is
-    a number (a1 -> "A1"); None for a row of a table or a calculation that has none."""
-    m = _PRINTED.match(q.label() or "")
-    if m:
-        return m.group(1).rstrip(".")
-    return q.name.upper() if re.fullmatch(r"[a-zA-Z]{1,3}\d+[a-z]?", q.name) else None
+_PRINTED = PRINTED_NUMBER
 
 
 def printed_number(q: Question) -> str:
     """The number printed for a question ("C1"), from its label, else its name in capitals."""
     return own_number(q) or q.name
+
+
+def table_number(questionnaire: Questionnaire, name: str) -> str:
+    """The number under which a question is printed: its own ("B3"), or for a row of a table
+    the table's ("C7"); the name when there is neither."""
+    try:
+        question = questionnaire.question(name)
+    except KeyError:
+        return name
+    number = own_number(question)
+    if number:
+        return number
+    tables = [g for g in questionnaire.ancestors(name) if own_number(g)]
+    return own_number(tables[-1]) or name if tables else name
 
 
 def printed_name(questionnaire: Questionnaire | None, name: str) -> str:

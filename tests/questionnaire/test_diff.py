@@ -110,3 +110,10 @@ def test_an_unusual_constraint_reads_as_a_condition_on_the_answer(old):
 
 def test_identical_versions_have_no_difference(old):
     assert diff(old, copy.deepcopy(old)) == []
+
+
+def test_a_list_used_by_the_rows_of_a_table_names_the_table(old):
+    new = copy.deepcopy(old)
+    new.choice_lists["hai_long"].choices[0].labels[VI] = "Hết sức không hài lòng"
+    (c,) = diff(old, new)
+    assert c.message == "Danh sách phương án của câu C7, C9: phương án mã 1 đổi nhãn."

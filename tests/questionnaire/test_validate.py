@@ -318,3 +318,16 @@ def test_planted_problems_in_anket_responses_are_all_reported():
         ("nhom", "calculation"),
         ("zz", "unknown_variable"),
     }
+
+
+def test_a_row_of_a_table_answered_when_skipped_is_named_as_printed():
+    """«… nên không trả lời câu C7 (Cơ sở vật chất, nơi ngồi chờ)», never the variable c7_1."""
+    from khaosat.questionnaire.simulate import simulate
+    from khaosat.questionnaire.xlsform import read_xlsform
+
+    q = read_xlsform(Path(__file__).resolve().parents[2] / "surveys/hung-yen-2026/anket.xlsx")
+    base = next(s.answers for s in simulate(q, 40, seed=3) if s.answers.get("c1") == 2)
+    problems = validate(q, {**base, "c7_1": 4})
+    (msg,) = [p.message_vi for p in problems if p.variable == "c7_1"]
+    assert "câu C7 (Cơ sở vật chất, nơi ngồi chờ)" in msg and "c7_1" not in msg
+    assert msg.startswith("Câu C1 chọn «Không» nên không trả lời")

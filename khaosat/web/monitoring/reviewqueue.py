@@ -9,10 +9,11 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from khaosat.capture.multikeys import read_keys
 from khaosat.quality.flags import RULES, SEVERITY_ORDER
 from khaosat.questionnaire.errors import QuestionnaireError
 from khaosat.questionnaire.model import Questionnaire
-from khaosat.questionnaire.wording import printed_name
+from khaosat.questionnaire.wording import bare_label, own_number, printed_name, table_number
 from khaosat.web.core.auditlabels import action_label
 from khaosat.web.core.models import AuditEvent, QuestionnaireVersion, Response, Survey
 from khaosat.web.monitoring.models import QualityFlag, Severity
@@ -96,6 +97,13 @@ def scan_pages(response: Response) -> list[dict[str, Any]]:
     return pages
 
 
+def _number_of(q: Questionnaire, question) -> str:
+    """The number a question is printed under (a row of a table: the table's); "" for one that
+    has none (a calculation), never its variable name."""
+    number = table_number(q, question.name)
+    return "" if number == question.name and not own_number(question) else number
+
+
 def answer_rows(
     q: Questionnaire | None, answers: dict[str, Any], flagged_fields: set[str]
 ) -> list[dict[str, Any]]:
@@ -118,7 +126,10 @@ def answer_rows(
         rows.append(
             {
                 "name": question.name,
-                "label": question.label()[:120],
+                # the number it is printed under (a table's row: the table's), and its words
+                "number": _number_of(q, question),
+                "printed": printed_name(q, question.name),
+                "label": bare_label(question, 120),
                 "value": v,
                 "input": " ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v),
                 "text": text,
@@ -142,8 +153,15 @@ def answers_from_form(
         if key not in form or question.type == "calculate":
             continue
         raw = form[key].strip()
+        if question.is_multiple:
+            # keys read as on the keyed-entry page: "1 3", "1,3"; "13" only when unambiguous
+            reading = read_keys(raw, [c.code for c in q.choices_of(question)])
+            if not reading.ok:
+                errors.append(f"Câu {printed_name(q, question.name)}: {reading.problem}")
+                continue
+            raw = reading.codes
         try:
-            value = q.coerce(question.name, raw.split() if question.is_multiple else raw)
+            value = q.coerce(question.name, raw)
         except QuestionnaireError as exc:
             errors.append(exc.message)
             continue
