@@ -697,11 +697,18 @@ def similarity_rows(rows: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def near_duplicates(
-    unit: str, members: Sequence[ResponseRecord], rows: np.ndarray, cfg: CheckConfig
+    unit: str,
+    members: Sequence[ResponseRecord],
+    rows: np.ndarray,
+    cfg: CheckConfig,
+    first_only: bool = False,
 ) -> list[Flag]:
-    """Flags for responses of one unit nearly identical to another (O(n^2) over n per unit)."""
+    """Flags for responses of one unit nearly identical to another (O(n^2) over n per unit).
+
+    With first_only, only the pairs of the first member (a response arriving) with the others
+    are compared (O(n)): its flag, and one flag for each partner naming it."""
     partners: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for i in range(len(members) - 1):
+    for i in range(min(1, len(members) - 1) if first_only else len(members) - 1):
         sim, n = similarity_rows(rows, i)
         hits = np.nonzero(
             (sim >= cfg.near_duplicate_similarity) & (n >= cfg.near_duplicate_min_items)

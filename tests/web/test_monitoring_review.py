@@ -226,6 +226,26 @@ def test_a_near_copy_is_flagged_on_arrival_on_both_forms(
     assert first.quality_flags.filter(rule="near_duplicate").count() == 1
 
 
+def test_an_arrival_flags_only_the_forms_it_resembles(make_response, unit_a, sim_answers):
+    """A pair of near copies already in the unit is not the newcomer's business: a different
+    form arriving gets no flag and gives neither of the pair a flag naming it; a copy arriving
+    is named by serial on its own flag and on its partner's."""
+    first = make_response(unit_a, sim_answers(1))
+    changed = {**sim_answers(1), "b1": 1 if sim_answers(1).get("b1") != 1 else 2}
+    second = make_response(unit_a, changed)
+    other = make_response(unit_a, sim_answers(40))
+    assert "near_duplicate" not in rules_of(other)
+    for r in (first, second):
+        for f in r.quality_flags.filter(rule="near_duplicate"):
+            assert other.serial not in f.related and other.serial not in f.why
+    third = make_response(unit_a, sim_answers(1))
+    mine = third.quality_flags.get(rule="near_duplicate")
+    assert set(mine.related) == {first.serial, second.serial}
+    assert first.serial in mine.why and str(first.pk) not in mine.related
+    named = [f for f in first.quality_flags.filter(rule="near_duplicate") if third.serial in f.why]
+    assert len(named) == 1
+
+
 def test_a_large_survey_is_rechecked_by_a_background_job(
     survey, users, make_response, unit_a, sim_answers, monkeypatch
 ):

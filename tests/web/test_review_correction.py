@@ -44,9 +44,7 @@ def form(survey, unit_a):
 def _correct(client, survey, r, **answers):
     data = {"action": "correct", "reason_text": "nhập sai so với phiếu giấy"}
     data |= {f"ans_{k}": v for k, v in answers.items()}
-    return client.post(
-        reverse("monitoring_review", args=[survey.code, r.pk]), data, follow=True
-    )
+    return client.post(reverse("monitoring_review", args=[survey.code, r.pk]), data, follow=True)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +90,9 @@ def test_the_answer_table_names_questions_as_printed(login, users, survey, form)
         .content.decode()
     )
     table = page.split('id="correct-form"', 1)[1].split("</table>", 1)[0]
-    cells = [c.split("</td>", 1)[0] for c in table.split("<tr")[1:] for c in [c.split("<td>", 1)[-1]]]
+    cells = [
+        c.split("</td>", 1)[0] for c in table.split("<tr")[1:] for c in [c.split("<td>", 1)[-1]]
+    ]
     assert "B3" in cells and "C7" in cells
     assert not {"b3", "c7_1", "nhom", "a1"} & set(cells)
     assert 'aria-label="Câu C7 (Cơ sở vật chất, nơi ngồi chờ)"' in table

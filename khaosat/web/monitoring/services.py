@@ -85,15 +85,19 @@ def issued(unit: Unit) -> int:
     return printed(unit) or unit.quota
 
 
-def _resolutions(qs) -> dict[tuple, dict]:
-    """Who resolved which flag and why, keyed by what the flag says (kept across re-checks)."""
+def _resolutions(flags) -> dict[tuple, dict]:
+    """Who resolved which flag and why, keyed by what the flag says (kept across re-checks).
+    `flags`: a query set or the flags already loaded."""
+    if hasattr(flags, "filter"):
+        flags = flags.filter(resolved_at__isnull=False)
     return {
         (f.response_id, f.unit_id, f.rule, f.why): {
             "resolved_by_id": f.resolved_by_id,
             "resolved_at": f.resolved_at,
             "resolution": f.resolution,
         }
-        for f in qs.filter(resolved_at__isnull=False)
+        for f in flags
+        if f.resolved_at is not None
     }
 
 
@@ -104,6 +108,9 @@ def _store(
     origin: str,
     resolved: dict[tuple, dict] | None = None,
 ) -> int:
+    flags = list(flags)
+    if not flags:
+        return 0
     units = {u.code: u for u in survey.units.all()}
     for u in list(units.values()):
         for old in _former_codes(u):
@@ -161,9 +168,13 @@ def flag_response(response: Response) -> int:
 
     with write_transaction():  # on SQLite: queue with the door's writers, hold the lock briefly
         own = QualityFlag.objects.filter(response=response, origin=QualityFlag.Origin.RESPONSE)
-        resolved = _resolutions(own)
-        own.delete()
-        n = _store(response.survey, flags, by_key, QualityFlag.Origin.RESPONSE, resolved)
+        existing = list(own)
+        n = 0
+        if existing or flags:  # a clean form arriving (the usual case) writes nothing here
+            resolved = _resolutions(existing)
+            if existing:
+                own.delete()
+            n = _store(response.survey, flags, by_key, QualityFlag.Origin.RESPONSE, resolved)
         flag_unit_quota(response.unit)
         return n
 
@@ -173,9 +184,19 @@ def flag_unit_quota(unit: Unit) -> None:
     valid = Response.objects.filter(unit=unit).exclude(status=Response.Status.REJECTED).count()
     f = over_quota(unit.code, valid, unit.quota)
     qs = QualityFlag.objects.filter(unit=unit, response__isnull=True, rule="over_quota")
-    if f is not None and qs.filter(why=f.why).exists():
+    existing = list(qs)
+    if not existing and f is None:
         return
-    resolved = _resolutions(qs)
+    if f is not None and any(x.why == f.why for x in existing):
+        return
+    if f is not None and len(existing) == 1:
+        # the count changed (one form more or less): the same flag says the new count, and a
+        # resolution of the old count does not carry over (as a new flag's would not)
+        QualityFlag.objects.filter(pk=existing[0].pk).update(
+            why=f.why, severity=f.severity, resolved_at=None, resolved_by=None, resolution=""
+        )
+        return
+    resolved = _resolutions(existing)
     qs.delete()
     if f is not None:
         _store(unit.survey, [f], {}, QualityFlag.Origin.RESPONSE, resolved)
@@ -188,21 +209,25 @@ def _near_duplicates_on_arrival(
     q: Questionnaire, response: Response, cfg: CheckConfig, by_key: dict[str, Response]
 ) -> list[Flag]:
     """Near-duplicates of one arriving response among its unit's other forms (both sides)."""
+    # (pk, serial, answers) only: no model object per form; partners are loaded when found
     others = list(
         Response.objects.filter(unit=response.unit, questionnaire=response.questionnaire)
         .exclude(pk=response.pk)
-        .exclude(status=Response.Status.REJECTED)[: ARRIVAL_UNIT_LIMIT + 1]
+        .exclude(status=Response.Status.REJECTED)
+        .values_list("pk", "serial", "answers")[: ARRIVAL_UNIT_LIMIT + 1]
     )
     if not others or len(others) > ARRIVAL_UNIT_LIMIT:
         return []
-    recs = [ResponseRecord(str(response.pk), response.unit.code, response.answers or {})]
-    recs += [ResponseRecord(str(o.pk), response.unit.code, o.answers or {}) for o in others]
-    found = near_duplicates(response.unit.code, recs, encode(plan_of(q), recs), cfg)
+    code = response.unit.code
+    recs = [ResponseRecord(str(response.pk), code, response.answers or {}, serial=response.serial)]
+    recs += [ResponseRecord(str(pk), code, a or {}, serial=serial) for pk, serial, a in others]
+    found = near_duplicates(code, recs, encode(plan_of(q), recs), cfg, first_only=True)
     if not found:
         return []
-    by_key.update({str(o.pk): o for o in others})
+    keys = {int(f.key) for f in found if f.key != str(response.pk)}
+    by_key.update({str(o.pk): o for o in Response.objects.filter(pk__in=keys)})
     mine = [f for f in found if f.key == str(response.pk)]
-    # partners get the mirror flag unless they already carry one naming this response
+    # each partner gets the flag naming this response, unless it carries one already
     me = _label(response, str(response.pk))
     for f in found:
         if f.key == str(response.pk):
@@ -212,16 +237,7 @@ def _near_duplicates_on_arrival(
             me in (x.related or []) for x in partner.quality_flags.filter(rule="near_duplicate")
         ):
             continue
-        mine.append(
-            Flag(
-                f.rule,
-                f"Giống gần hoàn toàn với phiếu {me} cùng đơn vị.",
-                f.severity,
-                key=f.key,
-                unit=f.unit,
-                related=(str(response.pk),),
-            )
-        )
+        mine.append(f)
     return mine
 
 
