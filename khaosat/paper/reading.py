@@ -1232,6 +1232,75 @@ def _question_rect(
     )
 
 
+# a form whose answers are filled boxes: at least this many questions answered by fills alone,
+# and fill-only questions outnumber those answered by an ordinary mark this many times
+FILL_STYLE_MIN_QUESTIONS = 4
+FILL_STYLE_RATIO = 3
+
+
+# a fill this dense is solid (a cancellation) beside hatched answers, which stay below HATCHED
+SOLID_FILL = 0.94
+HATCHED = 0.9
+
+
+def _read_fills_as_answers(ms: list[BoxMark], kind: str) -> bool:
+    """On a form whose respondent answers by filling boxes in: the question's fills (and pale
+    fills) are its answers, except a solid fill beside clearly lighter hatching, which is the
+    cancelled box. What cannot be told apart goes to a person (states set in place: 'marked',
+    'filled' for a cancelled box, 'uncertain'). A fill beside an ordinary (not dense) mark is
+    left as it is (a person decides, "filled_or_mark"). True when the question is decided."""
+    if not any(m.state in ("filled", "pale") for m in ms):
+        return False
+    if any(m.state == "marked" and m.solid < DENSE_MARK for m in ms):
+        return False  # an ordinary mark beside a fill: a person decides
+    # near-fills read as marks are this respondent's hatching too
+    fills = [m for m in ms if m.state in ("filled", "pale", "marked")]
+    if any(m.state == "uncertain" for m in ms):
+        return False  # part of the question is in doubt: a person decides all of it
+    solid = [m for m in fills if m.density >= SOLID_FILL]
+    hatched = [m for m in fills if m.density < SOLID_FILL]
+    if len(fills) == 1 or not solid:
+        answers, cancelled = fills, []
+    elif kind == "one" and len(hatched) == 1 and hatched[0].density < HATCHED:
+        # one answer only: of a solid box and a clearly lighter hatched one, the solid one is
+        # the cancelled (in a multi-select hatching can be as dense as a fill: a person decides)
+        answers, cancelled = hatched, solid
+    elif kind == "one":
+        answers, cancelled = fills, []  # two or more answers: "multiple", a person decides
+    else:
+        for m in fills:
+            m.state = "uncertain"
+        return False
+    for m in answers:
+        m.state = "marked"
+    for m in cancelled:
+        m.state = "filled"
+    return True
+
+
+def _fills_are_answers(layout: FormLayout, by_var: dict[str, list[BoxMark]]) -> bool:
+    """Whether this respondent marks answers by filling the box in, so that "filled solid"
+    (elsewhere the sign of a cancelled box) is their mark. As a person reading the form would
+    judge: many questions answered only by fills or near-fills, few by ticks or crosses, and
+    no fill ever standing beside a light mark in the same question (the sign of a
+    cancellation). Any doubt leaves the usual reading (a fill alone goes to review)."""
+    fill_only = light = 0
+    for var, info in layout.questions.items():
+        if info.kind == "write":
+            continue
+        ms = by_var.get(var, [])
+        filled = [m for m in ms if m.state in ("filled", "pale")]
+        marked = [m for m in ms if m.state == "marked"]
+        light_marks = [m for m in marked if m.solid < DENSE_MARK]
+        if filled and light_marks:
+            return False  # this respondent cancels by filling: the usual reading
+        if filled or (marked and not light_marks):
+            fill_only += 1
+        elif light_marks:
+            light += 1
+    return fill_only >= FILL_STYLE_MIN_QUESTIONS and fill_only >= FILL_STYLE_RATIO * max(light, 1)
+
+
 def _assemble(
     serial: str,
     got: dict[int, _PageRead],
@@ -1310,6 +1379,7 @@ def _assemble(
     answers: dict[str, Any] = {}
     unknown: set[str] = set()  # variables whose answer is in doubt
     marked_codes: dict[str, list] = {}
+    fills_answer = _fills_are_answers(layout, by_var)
     for var, info in layout.questions.items():
         if info.kind == "write":
             continue
@@ -1317,6 +1387,7 @@ def _assemble(
             unknown.add(var)
             continue
         ms = by_var.get(var, [])
+        decided = fills_answer and _read_fills_as_answers(ms, info.kind)
         marked = [m.code for m in ms if m.state == "marked"]
         pale = [m.code for m in ms if m.state == "pale"]
         if pale and not (info.kind == "one" and len(marked) == 1):
@@ -1332,7 +1403,7 @@ def _assemble(
         marked_codes[var] = marked
         where = f"Câu {info.number}"
         dense = [m.code for m in ms if m.state == "marked" and m.solid >= DENSE_MARK]
-        if filled and dense and not unsure:
+        if filled and dense and not unsure and not decided:
             # the respondent's own marks are near-fills (hatching): a filled box beside them
             # may be one more answer, not a cancellation; a person decides
             unknown.add(var)

@@ -171,6 +171,57 @@ def test_a_hatched_multi_select_whose_fill_looks_like_a_correction_goes_to_revie
     assert form.answers == answers
 
 
+def _hatched_form(mini_batch, mini_layout, extra=(), seed=6):
+    """ANSWERS marked the way some respondents do: every box hatched in with a felt tip."""
+    imgs = [i.copy() for i in mini_batch["forms"]["12427-0002"]]
+    rng = np.random.default_rng(seed)
+    marks = [(v, c) for v, a in ANSWERS.items() for c in (a if isinstance(a, list) else [a])]
+    for var, code, pen in [(v, c, synth.Pen("hatch", 0.9, 30)) for v, c in marks] + list(extra):
+        [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of(var) if b.code == code]
+        synth.draw_mark(imgs[page - 1], (box.x, box.y, box.w, box.h), DPI, pen, rng)
+    [form] = read_pages([ScanPage(i, f"p{n}") for n, i in enumerate(imgs)], mini_layout).forms
+    return form
+
+
+def test_a_form_answered_by_filling_boxes_in_is_read_not_sent_to_review(mini_batch, mini_layout):
+    """Hatching that reads "filled solid" is, on a form where every answer looks like that, the
+    respondent's mark (as a person reading the form sees): the answers are taken, not all
+    sent to review as possible cancellations."""
+    form = _hatched_form(mini_batch, mini_layout)
+    states = {(m.variable, m.code): m.state for m in form.marks if m.state != "empty"}
+    doubtful = {r.variable for r in form.review}
+    for var, value in ANSWERS.items():
+        assert form.answers.get(var) == value or var in doubtful, (var, states)
+    assert len(doubtful) <= 2, form.review
+    assert all(s == "marked" for (v, _), s in states.items() if v not in doubtful), states
+
+
+def test_on_a_filled_in_form_a_solid_fill_beside_lighter_hatching_is_the_cancelled_box(
+    mini_batch, mini_layout
+):
+    """D1 (one answer) holds a solid fill on 5 and the hatched answer 3: the solid box is the
+    cancelled one. C2 (several answers) with a solid fill among hatching cannot be told apart
+    (hatching can be as dense as a fill there): a person decides, nothing is guessed."""
+    solid = synth.Pen("solid", 0.9, 25)
+    form = _hatched_form(mini_batch, mini_layout, extra=[("d1", 5, solid), ("c2", 2, solid)])
+    d1 = {m.code: m.state for m in form.marks if m.variable == "d1" and m.state != "empty"}
+    if "d1" in form.answers:
+        assert form.answers["d1"] == 3 and d1.get(5) == "filled", d1
+    assert "c2" not in form.answers or form.answers["c2"] == ANSWERS["c2"]
+    assert form.answers.get("c2") != [1, 2, 3, 4]
+    assert "c2" in {r.variable for r in form.review}
+
+
+def test_a_ticked_form_with_one_fill_alone_still_asks_a_person(mini_batch, mini_layout):
+    """The fill-in reading needs the whole form to be filled in: on a form of ticks, a lone
+    fill stays a possible cancellation and goes to review."""
+    answers = {k: v for k, v in ANSWERS.items() if k != "a1"}
+    imgs = _filled(mini_batch, mini_layout, answers, style="tick", overrides={("a1", 1): "solid"})
+    [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
+    assert "a1" not in form.answers
+    assert [r.kind for r in form.review if r.variable == "a1"] == ["filled_only"]
+
+
 # -- C. a pale fill over a mark ----------------------------------------------------------------
 
 
