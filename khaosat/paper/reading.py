@@ -923,7 +923,7 @@ LEVEL_MARK = 0.5  # lighter ink is a mark only when it covers COVER_CLEAR (not a
 COVER_CLEAR = 0.2
 # a mark covering this much is a near-fill (hatching with a felt tip; ticks, crosses, dots and
 # scribbles of an ordinary pen cover at most 0,68): a fill beside it may be one more answer
-DENSE_MARK = 0.75
+DENSE_MARK = 0.7
 
 
 def classify_ink(k: _Ink) -> str:
