@@ -488,7 +488,8 @@ def ref_of(item: dict) -> str:
             return f"Nhóm «{pick_text(orig.get('labels') or {}) or item['name']}»"
         if orig.get("type") == "calculate":
             return f"Phép tính «{item['name']}»"
-        return f"Câu {W.printed_number(Question.from_dict(orig))}"
+        ref = W.question_ref(Question.from_dict(orig))  # a table's row by its words
+        return ref[:1].upper() + ref[1:]
     return f"Câu {item['number'] or item['name']}"
 
 
@@ -1011,7 +1012,7 @@ def _survey_refs(
                 walk(it.children)
                 rows[n] = (ref, ids.get(it.name, ""))
             else:
-                rows[n] = (f"Câu {W.printed_number(it)}", ids.get(it.name, ""))
+                rows[n] = (f"Câu {W.printed_name(q, it.name)}", ids.get(it.name, ""))
             n += 1
 
     walk(q.items)
@@ -1019,7 +1020,7 @@ def _survey_refs(
     owners = {}
     for qq in q.iter_questions():
         if qq.list_name:
-            owners.setdefault(qq.list_name, f"Câu {W.printed_number(qq)}")
+            owners.setdefault(qq.list_name, f"Câu {W.table_number(q, qq.name)}")
     for cl in q.choice_lists.values():
         for c in cl.choices:
             choice_rows[n] = (
@@ -1046,7 +1047,7 @@ def _plain(message: str, q: Questionnaire, refs, choice_refs) -> str:
     names = {}
     for it in q.iter_items():
         names[it.name] = (
-            f"câu {W.printed_number(it)}"
+            f"câu {W.printed_name(q, it.name) if isinstance(it, Question) else W.printed_number(it)}"
             if isinstance(it, Question) or "table-list" in it.appearance
             else f"phần «{it.label()}»"
         )
