@@ -13,13 +13,13 @@ from khaosat.web.core.models import QuestionnaireVersion, Response
 from tests.quality.standin import anket as load_anket
 
 
-def create_anket_version(survey) -> QuestionnaireVersion:
-    """A questionnaire version of `survey` holding the stand-in Anket's model."""
-    q = load_anket()
+def create_anket_version(survey, q=None, version: str = "anket-test") -> QuestionnaireVersion:
+    """A questionnaire version of `survey` holding a model (the stand-in Anket by default)."""
+    q = q if q is not None else load_anket()
     d = q.to_dict()
     return QuestionnaireVersion.objects.create(
         survey=survey,
-        version="anket-test",
+        version=version,
         form_id=q.form_id or "anket",
         xlsform=b"",
         sha256=hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest(),

@@ -3,15 +3,13 @@ khaosat.capture.multikeys) and names questions as printed, never by variable."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import pytest
 from django.urls import reverse
 
 from khaosat.questionnaire.simulate import simulate
 from khaosat.questionnaire.xlsform import read_xlsform
-from khaosat.web.core.models import QuestionnaireVersion, Response
+from khaosat.web.core.models import Response
+from tests.quality.web_fixtures import create_anket_version
 from tests.web.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -21,15 +19,7 @@ ANKET = ROOT / "surveys" / "hung-yen-2026" / "anket.xlsx"
 @pytest.fixture
 def form(survey, unit_a):
     q = read_xlsform(ANKET)
-    d = q.to_dict()
-    version = QuestionnaireVersion.objects.create(
-        survey=survey,
-        version="hy-review",
-        form_id=q.form_id or "anket",
-        xlsform=b"",
-        sha256=hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest(),
-        definition=d,
-    )
+    version = create_anket_version(survey, q, version="hy-review")
     answers = next(s.answers for s in simulate(q, 40, seed=5) if s.answers.get("c1") == 1)
     return Response.objects.create(
         survey=survey,
