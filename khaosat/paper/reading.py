@@ -1253,10 +1253,10 @@ def _read_fills_as_answers(ms: list[BoxMark], kind: str) -> bool:
         return False
     if any(m.state == "marked" and m.solid < DENSE_MARK for m in ms):
         return False  # an ordinary mark beside a fill: a person decides
-    # near-fills read as marks are this respondent's hatching too
-    fills = [m for m in ms if m.state in ("filled", "pale", "marked")]
     if any(m.state == "uncertain" for m in ms):
         return False  # part of the question is in doubt: a person decides all of it
+    # near-fills read as marks are this respondent's hatching too
+    fills = [m for m in ms if m.state in ("filled", "pale", "marked")]
     solid = [m for m in fills if m.density >= SOLID_FILL]
     hatched = [m for m in fills if m.density < SOLID_FILL]
     if len(fills) == 1 or not solid:

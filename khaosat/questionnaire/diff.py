@@ -121,8 +121,7 @@ def _list_words(forms: Sequence[Questionnaire], lst: str) -> str:
     numbers: list[str] = []
     for form in forms:
         for q in form.iter_questions():
-            n = table_number(form, q.name)
-            if q.list_name == lst and n not in numbers:
+            if q.list_name == lst and (n := table_number(form, q.name)) not in numbers:
                 numbers.append(n)
     if not numbers:
         return "phương án chưa câu nào dùng"
@@ -144,7 +143,7 @@ def _value_words(form: Questionnaire, field: str, value: Any) -> str:
         labels = [f"«{c.label()}»" for c in choices.choices] if choices else []
         shown = ", ".join(labels[:6]) + (", …" if len(labels) > 6 else "")
         return shown or str(value)
-    if field in ("required", "read_only") and isinstance(value, str):
+    if field == "required" and isinstance(value, str):
         return "có, khi " + describe_condition(form, value)
     return as_text(value)
 

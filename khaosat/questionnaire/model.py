@@ -117,8 +117,9 @@ def own_number(item: Any) -> str | None:
     return item.name.upper() if re.fullmatch(r"[a-zA-Z]{1,3}\d+[a-z]?", item.name) else None
 
 
-def _ref(q: Any) -> str:
-    """A question in a message of this module: «C1», else its words, else its name."""
+def question_words(q: Any) -> str:
+    """A question as a message names it: «C1», else its words «…», else its name
+    (khaosat.questionnaire.wording.question_ref puts "câu" before it)."""
     number = own_number(q)
     if number:
         return number
@@ -305,7 +306,7 @@ class Question:
             if isinstance(raw, list | tuple):
                 if len(raw) != 1:
                     raise CoercionError(
-                        f"Câu {_ref(self)} chỉ nhận một lựa chọn, nhận được {len(raw)}.",
+                        f"Câu {question_words(self)} chỉ nhận một lựa chọn, nhận được {len(raw)}.",
                         self.place,
                     )
                 raw = raw[0]
@@ -361,7 +362,7 @@ def _to_int(raw: Any, q: Question) -> int:
         return int(text)
     if _FLOAT_RE.match(text) and float(text).is_integer():
         return int(float(text))
-    raise CoercionError(f"Câu {_ref(q)} cần một số nguyên, nhận được «{raw}».", q.place)
+    raise CoercionError(f"Câu {question_words(q)} cần một số nguyên, nhận được «{raw}».", q.place)
 
 
 def _to_float(raw: Any, q: Question) -> float:
@@ -370,7 +371,7 @@ def _to_float(raw: Any, q: Question) -> float:
     text = str(raw).strip().replace(",", ".")
     if _FLOAT_RE.match(text):
         return float(text)
-    raise CoercionError(f"Câu {_ref(q)} cần một số, nhận được «{raw}».", q.place)
+    raise CoercionError(f"Câu {question_words(q)} cần một số, nhận được «{raw}».", q.place)
 
 
 def _to_date(raw: Any, q: Question) -> str:
@@ -385,7 +386,7 @@ def _to_date(raw: Any, q: Question) -> str:
         except ValueError:
             continue
     raise CoercionError(
-        f"Câu {_ref(q)} cần một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD, nhận được «{raw}».",
+        f"Câu {question_words(q)} cần một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD, nhận được «{raw}».",
         q.place,
     )
 

@@ -10,7 +10,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from khaosat.questionnaire.model import PRINTED_NUMBER, Question, Questionnaire, own_number
+from khaosat.questionnaire.model import (
+    PRINTED_NUMBER,
+    Question,
+    Questionnaire,
+    own_number,
+    question_words,
+)
 
 # The kind of answer a question stores, as a person says it ("là câu một lựa chọn").
 TYPE_WORDS = {
@@ -46,11 +52,13 @@ def table_number(questionnaire: Questionnaire, name: str) -> str:
         question = questionnaire.question(name)
     except KeyError:
         return name
-    number = own_number(question)
-    if number:
-        return number
-    tables = [g for g in questionnaire.ancestors(name) if own_number(g)]
-    return own_number(tables[-1]) or name if tables else name
+    return own_number(question) or _table_of(questionnaire, name) or name
+
+
+def _table_of(questionnaire: Questionnaire, name: str) -> str | None:
+    """The number of the innermost numbered group (a table) around `name`, if any."""
+    numbers = [n for g in questionnaire.ancestors(name) if (n := own_number(g))]
+    return numbers[-1] if numbers else None
 
 
 def printed_name(questionnaire: Questionnaire | None, name: str) -> str:
@@ -66,9 +74,9 @@ def printed_name(questionnaire: Questionnaire | None, name: str) -> str:
     number = own_number(question)
     if number:
         return number
-    tables = [g for g in questionnaire.ancestors(name) if own_number(g)]
-    if tables:  # a row without a number of its own
-        return f"{own_number(tables[-1])} ({bare_label(question, 40)})"
+    table = _table_of(questionnaire, name)
+    if table:  # a row without a number of its own
+        return f"{table} ({bare_label(question, 40)})"
     return bare_label(question, 40) or name
 
 
@@ -82,11 +90,7 @@ def bare_label(q: Question, limit: int = 80) -> str:
 def question_ref(q: Question) -> str:
     """'câu C1' — how a message names a question; one without a number of its own (a form
     with no numbers, a row of a table) by its words: 'câu «Năm nay bạn bao nhiêu tuổi?»'."""
-    number = own_number(q)
-    if number:
-        return f"câu {number}"
-    label = bare_label(q, 40)
-    return f"câu «{label}»" if label else f"câu {q.name}"
+    return f"câu {question_words(q)}"
 
 
 def answer_text(questionnaire: Questionnaire, q: Question, value: Any) -> str:

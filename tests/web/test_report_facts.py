@@ -86,7 +86,7 @@ def test_without_saved_facts_the_shipped_ones_are_printed(results_data, tmp_path
         ("number", "12a", "chỉ gồm chữ số"),
         ("recipients", "\n".join(f"Nơi {i}" for i in range(25)), "tối đa 20 dòng"),
         ("recipients", "x" * 300, "Dòng 1 của Nơi nhận"),
-        ("signing", "tm", "Thể thức ký"),
+        ("signing", "tm", "Lựa chọn tm không có trong danh sách"),
     ],
 )
 def test_bad_input_is_refused_by_field_and_nothing_changes(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from khaosat.report.errors import ReportError
 from khaosat.report.tables import describe_questionnaire
 from khaosat.web.core import jobs
 from khaosat.web.core.downloads import attach
-from khaosat.web.core.models import AuditEvent, Job
+from khaosat.web.core.models import AuditEvent, Job, Survey
 from khaosat.web.core.scope import get_survey, is_unit_scoped, requires, visible_units
 from khaosat.web.results import documentfacts
 from khaosat.web.results.dataset import survey_dataset
@@ -164,12 +165,11 @@ def dashboard(request, code):
 def reports(request, code):
     survey = get_survey(request.user, code)
     built = Job.objects.filter(kind="report.build", survey=survey).order_by("-created_at")[:20]
-    facts = report_facts(survey)
-    form = documentfacts.ReportFactsForm(initial=documentfacts.initial(facts))
+    form = documentfacts.ReportFactsForm(initial=documentfacts.initial(report_facts(survey)))
     return render(
         request,
         "results/reports.html",
-        {"survey": survey, "jobs": built, "facts_form": form, "facts": facts},
+        {"survey": survey, "jobs": built, "facts_form": form},
     )
 
 
@@ -184,23 +184,25 @@ def report_facts_save(request, code):
         return render(
             request,
             "results/reports.html",
-            {"survey": survey, "jobs": built[:20], "facts_form": form, "facts": None},
+            {"survey": survey, "jobs": built[:20], "facts_form": form},
             status=400,
         )
-    old = report_facts(survey)
     new = form.facts()
-    survey.settings = {**(survey.settings or {}), documentfacts.KEY: new}
-    survey.save(update_fields=["settings"])
-    changed = {k: v for k, v in new.items() if old.get(k) != v}
-    if changed:
-        AuditEvent.record(
-            "report.facts",
-            survey,
-            user=request.user,
-            survey=survey,
-            old={k: old.get(k) for k in changed},
-            new=changed,
-        )
+    with transaction.atomic():  # the facts and their audit event are saved together or not at all
+        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        old = report_facts(survey)
+        survey.settings = {**(survey.settings or {}), documentfacts.KEY: new}
+        survey.save(update_fields=["settings"])
+        changed = {k: v for k, v in new.items() if old.get(k) != v}
+        if changed:
+            AuditEvent.record(
+                "report.facts",
+                survey,
+                user=request.user,
+                survey=survey,
+                old={k: old.get(k) for k in changed},
+                new=changed,
+            )
     messages.success(request, _("Đã lưu thông tin văn bản; báo cáo lập từ nay dùng thông tin này."))
     return redirect("results_reports", code=survey.code)
 
