@@ -220,6 +220,8 @@ def run(q, dpi: int, n: int, seed: int, planted: float = 0.0, fault: str = "") -
         "pps": len(pages) / cpu,  # CPU time of one thread: the machine may be shared
         "pps_wall": len(pages) / elapsed,
         "kinds": sorted({r.kind for f in result.forms for r in f.review}),
+        # for diagnostics (not printed): what was planted, cancelled and meant, per serial
+        "detail": {"plants": plants, "cancelled": cancelled, "truth": by_serial, "result": result},
     }
 
 

@@ -888,6 +888,37 @@ class _Ink:
     density: float  # mean darkness relative to the page's pen
     level: float  # how dark the box's ink is, relative to the page's pen (85th percentile)
     open_paper: float  # share of clear paper left after eroding 0,1 mm (a fill leaves none)
+    graze: bool = False  # all ink is a thin stroke along one edge, the centre clear (a slip)
+
+
+# a stroke that only grazes a box (a slip of the pen crossing it, a line of the next answer)
+# keeps to a band along one edge, no deeper than this share of the interior, leaves the
+# central GRAZE_CENTRE of the box clear, and runs along the edge at least GRAZE_ALONG times
+# as far as it reaches in. Ticks, crosses, dots and scribbles, even off centre, pass through
+# the centre of the box.
+GRAZE_DEPTH = 0.3
+GRAZE_CENTRE = 0.5
+GRAZE_ALONG = 2.0
+
+
+def _grazes(mask: np.ndarray) -> bool:
+    """Whether the ink of a box interior (a boolean mask) only grazes one of its edges."""
+    h, w = mask.shape
+    if h < 8 or w < 8 or not mask.any():
+        return False
+    c0, c1 = (1 - GRAZE_CENTRE) / 2, (1 + GRAZE_CENTRE) / 2
+    if mask[int(h * c0) : int(np.ceil(h * c1)), int(w * c0) : int(np.ceil(w * c1))].any():
+        return False
+    rows = np.flatnonzero(mask.any(1))
+    cols = np.flatnonzero(mask.any(0))
+    r0, r1, k0, k1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    deep_h, deep_w = GRAZE_DEPTH * h, GRAZE_DEPTH * w
+    # along the top or bottom edge: a thin band touching it, long across the box
+    if (r0 == 0 and r1 <= deep_h) or (r1 == h and r0 >= h - deep_h):
+        return (k1 - k0) >= GRAZE_ALONG * (r1 - r0)
+    if (k0 == 0 and k1 <= deep_w) or (k1 == w and k0 >= w - deep_w):
+        return (r1 - r0) >= GRAZE_ALONG * (k1 - k0)
+    return False
 
 
 def _ink(inner: np.ndarray, paper: float, pen: _PagePen) -> _Ink:
@@ -907,6 +938,7 @@ def _ink(inner: np.ndarray, paper: float, pen: _PagePen) -> _Ink:
         float(np.clip(d / pen.pen, 0, 1).mean()),
         level,
         open_paper,
+        _grazes(any_mask),
     )
 
 
@@ -936,6 +968,8 @@ def classify_ink(k: _Ink) -> str:
         return "filled" if k.strong >= FILL_STRONG else "pale"
     if k.cover <= COVER_EMPTY and k.any_ink <= 2 * COVER_MARK:
         return "empty"
+    if k.graze:
+        return "empty"  # a slip of the pen crossing the box's edge, not a mark in it
     if k.cover >= COVER_MARK and (
         k.level >= LEVEL_PEN or (k.level >= LEVEL_MARK and k.cover >= COVER_CLEAR)
     ):

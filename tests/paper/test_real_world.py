@@ -222,6 +222,56 @@ def test_a_ticked_form_with_one_fill_alone_still_asks_a_person(mini_batch, mini_
     assert [r.kind for r in form.review if r.variable == "a1"] == ["filled_only"]
 
 
+# -- stray strokes -----------------------------------------------------------------------------
+
+
+def test_strokes_that_only_graze_empty_boxes_are_not_marks(mini_batch, mini_layout):
+    """Slips of the pen that cross a box along one of its edges (the bench's stray strokes:
+    every form went to review, as false "multiple" or "uncertain") are read as empty, on
+    every side of the box, while the real answers beside them are read."""
+    grazed = {("a1", 1), ("a1", 4), ("c2", 2), ("c2", 5), ("d1", 1), ("d1", 5), ("e3", 1)}
+    for seed in range(4):
+        imgs = _filled(
+            mini_batch,
+            mini_layout,
+            ANSWERS,
+            style="tick",
+            seed=seed,
+            overrides={k: "stray" for k in grazed},
+        )
+        [form] = _read(imgs, mini_layout, blur=0.6, noise=3, jpeg=80).forms
+        assert form.answers == ANSWERS, seed
+        assert form.review == [], [r.message for r in form.review]
+
+
+def _mask(h=30, w=30):
+    return np.zeros((h, w), bool)
+
+
+def test_a_graze_is_a_thin_band_along_one_edge_and_nothing_in_the_centre():
+    from khaosat.paper.reading import _grazes
+
+    top = _mask()
+    top[0:4, 3:27] = True
+    assert _grazes(top)
+    right = _mask()
+    right[2:28, 26:30] = True
+    assert _grazes(right)
+    # a tick drawn off centre still reaches the middle of the box: a mark
+    tick = _mask()
+    cv2.polylines(tick.view(np.uint8), [np.array([[2, 14], [10, 26], [29, 2]])], False, 1, 3)
+    assert not _grazes(tick)
+    # a dot in a corner is not a stroke along the edge (a person would look): not a graze
+    corner = _mask()
+    corner[0:6, 0:6] = True
+    assert not _grazes(corner)
+    # a band reaching a third of the way in is too deep to be a slip
+    deep = _mask()
+    deep[0:11, 0:30] = True
+    assert not _grazes(deep)
+    assert not _grazes(_mask())
+
+
 # -- C. a pale fill over a mark ----------------------------------------------------------------
 
 
