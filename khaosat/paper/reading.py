@@ -1424,9 +1424,13 @@ def _assemble(
         decided = fills_answer and _read_fills_as_answers(ms, info.kind)
         marked = [m.code for m in ms if m.state == "marked"]
         pale = [m.code for m in ms if m.state == "pale"]
-        if pale and not (info.kind == "one" and len(marked) == 1):
-            # a pale fill is a correction only beside the one clear mark of a single choice;
-            # anywhere else (a multi-select, nothing else marked) a person decides
+        ordinary = [m for m in ms if m.state == "marked" and m.solid < DENSE_MARK]
+        if pale and not (ordinary if info.kind == "multi" else len(marked) == 1):
+            # a box covered all over by a pale or patchy fill is a correction (as the form
+            # asks: "tô kín ô đã đánh dấu sai") where the question shows how this respondent
+            # marks an answer: beside the one clear mark of a single choice, or beside ordinary
+            # ticks or crosses of a multi-select. With nothing else marked, or a second mark
+            # in a single choice, a person decides
             unsure_extra = pale
         else:
             unsure_extra = []

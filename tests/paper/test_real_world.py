@@ -286,12 +286,31 @@ def test_a_pale_fill_over_a_mark_is_never_accepted_as_a_mark(mini_batch, mini_la
         [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of(var) if b.code == code]
         synth.draw_mark(imgs[page - 1], (box.x, box.y, box.w, box.h), DPI, pale, rng)
     [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
-    # multi-select: never [1, 3, 4]; the correction goes to review (or is recognised)
-    assert form.answers.get("c2") in (None, [1, 4])
-    if "c2" not in form.answers:
-        assert any(r.variable == "c2" for r in form.review)
+    # multi-select beside ordinary crosses: the pale fill is the correction, never [1, 3, 4]
+    assert form.answers.get("c2") == [1, 4]
+    states = {m.code: m.state for m in form.marks if m.variable == "c2" and m.state != "empty"}
+    assert states == {1: "marked", 3: "pale", 4: "marked"}
     # single choice with one clear mark beside it: the pale fill is the correction
     assert form.answers.get("d1") == 3
+    assert form.review == []
+
+
+def test_a_pale_fill_that_the_question_does_not_explain_goes_to_review(mini_batch, mini_layout):
+    """A pale fill with no ordinary mark beside it (a multi-select with nothing else marked),
+    or beside two marks of a single choice, is not surely a correction: a person decides."""
+    answers = {"a1": 2, "a4": 1, "c1": 1, "d1": 3}
+    overrides = {("c2", 3): "cross", ("d1", 5): "cross", ("d1", 1): "cross"}
+    imgs = _filled(mini_batch, mini_layout, answers, overrides=overrides)
+    rng = np.random.default_rng(9)
+    pale = synth.Pen("pale_solid", 0.5, 150, 0.6)
+    for var, code in (("c2", 3), ("d1", 5)):
+        [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of(var) if b.code == code]
+        synth.draw_mark(imgs[page - 1], (box.x, box.y, box.w, box.h), DPI, pale, rng)
+    [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
+    assert "c2" not in form.answers and "d1" not in form.answers
+    kinds = {r.variable: r.kind for r in form.review}
+    assert kinds == {"c2": "uncertain", "d1": "uncertain"}, kinds
+    assert form.answers == {"a1": 2, "a4": 1, "c1": 1}
 
 
 # -- D. damaged files refused whole --------------------------------------------------------
