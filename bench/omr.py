@@ -210,8 +210,9 @@ def run(q, dpi: int, n: int, seed: int, planted: float = 0.0, fault: str = "") -
         "uncertain": uncertain,
         "wrong_answers": wrong_answers,
         "review": review_clean,
-        "clean_forms": len(result.forms) - len(plants),
-        "planted": len(plants),
+        # planted problems on forms that were read (a refused file reads no form)
+        "clean_forms": len(result.forms) - sum(f.serial in plants for f in result.forms),
+        "planted": sum(f.serial in plants for f in result.forms),
         "caught": caught,
         "wrong_serials": wrong_serials,
         "unreadable": len(result.unreadable),

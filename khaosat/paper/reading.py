@@ -79,6 +79,7 @@ class BoxMark:
     state: str
     density: float
     solid: float
+    tone: float = 1.0  # light left in the box: its median grey relative to the paper (0 = black)
 
 
 @dataclass
@@ -889,6 +890,7 @@ class _Ink:
     level: float  # how dark the box's ink is, relative to the page's pen (85th percentile)
     open_paper: float  # share of clear paper left after eroding 0,1 mm (a fill leaves none)
     graze: bool = False  # all ink is a thin stroke along one edge, the centre clear (a slip)
+    tone: float = 1.0  # median grey of the interior relative to the paper: 1 paper, 0 black
 
 
 # a stroke that only grazes a box (a slip of the pen crossing it, a line of the next answer)
@@ -939,6 +941,7 @@ def _ink(inner: np.ndarray, paper: float, pen: _PagePen) -> _Ink:
         level,
         open_paper,
         _grazes(any_mask),
+        float(np.clip(np.median(inner) / paper, 0.0, 1.0)),
     )
 
 
@@ -1130,7 +1133,13 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
         k = _ink(inner, paper, pen)
         marks.append(
             BoxMark(
-                b.variable, b.code, num, classify_ink(k), round(k.density, 4), round(k.cover, 4)
+                b.variable,
+                b.code,
+                num,
+                classify_ink(k),
+                round(k.density, 4),
+                round(k.cover, 4),
+                round(k.tone, 4),
             )
         )
     ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 90])
@@ -1272,39 +1281,109 @@ FILL_STYLE_MIN_QUESTIONS = 4
 FILL_STYLE_RATIO = 3
 
 
-# a fill this dense is solid (a cancellation) beside hatched answers, which stay below HATCHED
+# a fill this dense is solid (a cancellation can be); hatching may be as dense
 SOLID_FILL = 0.94
-HATCHED = 0.9
+HATCHED = 0.9  # hatching with gaps stays below this
+# A cancelled box on a form answered by fills is the answer's ink with a second layer over
+# it, over all of the box: the light it leaves (tone) is a fraction of what a single layer
+# leaves. In the bench, cancellations leave at most 0,59 of the light of the next darkest
+# fill (most under 0,35); answers of one respondent, where the darker is solid, leave at
+# least 0,6 of each other (mostly over 0,85). A solid fill leaving at most DOUBLE_LAYER of
+# the light of every answer is the cancelled box; fills within SAME_LAYER of each other, or
+# whose darkest is not solid, are all answers; in between a person decides.
+DOUBLE_LAYER = 0.45
+SAME_LAYER = 0.65
 
 
-def _read_fills_as_answers(ms: list[BoxMark], kind: str) -> bool:
+def _one_layer(fills: list[BoxMark]) -> bool:
+    """Whether fills (darkest first) are all one layer of the respondent's ink: answers."""
+    if len(fills) < 2 or fills[0].density < SOLID_FILL:
+        return True  # a box not covered all over carries no second layer
+    return all(_step(fills, i) >= SAME_LAYER for i in range(len(fills) - 1))
+
+
+def _step(fills: list[BoxMark], i: int) -> float:
+    """How much of the light of the next fill the i-th fill leaves (1: as light, 0: black)."""
+    return max(fills[i].tone, 0.005) / max(fills[i + 1].tone, 0.005)
+
+
+def _one_layer_tone(layout: FormLayout, by_var: dict[str, list[BoxMark]]) -> float | None:
+    """The light a single layer of this respondent's ink leaves in a box covered all over:
+    the median tone of the solid fills that stand alone in a single choice (answers, on a
+    form answered by fills). None when there are fewer than three to learn from."""
+    tones = []
+    for var, info in layout.questions.items():
+        if info.kind != "one":
+            continue
+        inked = [m for m in by_var.get(var, []) if m.state != "empty"]
+        if len(inked) == 1 and inked[0].state == "filled" and inked[0].density >= SOLID_FILL:
+            tones.append(inked[0].tone)
+    return float(np.median(tones)) if len(tones) >= 3 else None
+
+
+def _read_fills_as_answers(ms: list[BoxMark], kind: str, one_layer: float | None) -> bool:
     """On a form whose respondent answers by filling boxes in: the question's fills (and pale
-    fills) are its answers, except a solid fill beside clearly lighter hatching, which is the
-    cancelled box. What cannot be told apart goes to a person (states set in place: 'marked',
-    'filled' for a cancelled box, 'uncertain'). A fill beside an ordinary (not dense) mark is
-    left as it is (a person decides, "filled_or_mark"). True when the question is decided."""
+    fills) are its answers, except a solid fill clearly darker than the others (a second layer
+    of ink over an answer: the cancelled box). What cannot be told apart goes to a person
+    (states set in place: 'marked', 'filled' for a cancelled box, 'uncertain'). A fill beside
+    an ordinary (not dense) mark, the respondent's lighter hatching, is the cancelled box when
+    it is a second layer compared with the respondent's fills elsewhere (`one_layer`); if not,
+    it is left as it is (a person decides, "filled_or_mark"). True when the question is
+    decided."""
     if not any(m.state in ("filled", "pale") for m in ms):
         return False
-    if any(m.state == "marked" and m.solid < DENSE_MARK for m in ms):
-        return False  # an ordinary mark beside a fill: a person decides
+    ordinary = [m for m in ms if m.state == "marked" and m.solid < DENSE_MARK]
+    if ordinary:
+        fills = [m for m in ms if m.state in ("filled", "pale", "marked") and m not in ordinary]
+        double = [
+            m
+            for m in fills
+            if one_layer is not None
+            and m.density >= SOLID_FILL
+            and m.tone <= DOUBLE_LAYER * one_layer
+        ]
+        if len(double) != len(fills) or any(m.state == "uncertain" for m in ms):
+            # a fill no darker than this respondent's answers, beside a mark: one more
+            # answer or the cancelled box? A person decides
+            for m in fills:
+                if m not in double:
+                    m.state = "uncertain"
+            return False
+        for m in ms:
+            if m.state != "empty":
+                m.state = "filled" if m in double else "marked"
+        return True
     if any(m.state == "uncertain" for m in ms):
         return False  # part of the question is in doubt: a person decides all of it
-    # near-fills read as marks are this respondent's hatching too
-    fills = [m for m in ms if m.state in ("filled", "pale", "marked")]
-    solid = [m for m in fills if m.density >= SOLID_FILL]
-    hatched = [m for m in fills if m.density < SOLID_FILL]
-    if len(fills) == 1 or not solid:
+    # near-fills read as marks are this respondent's hatching too; darkest first
+    fills = sorted((m for m in ms if m.state in ("filled", "pale", "marked")), key=lambda m: m.tone)
+    steps = [_step(fills, i) for i in range(len(fills) - 1)]
+    cut = int(np.argmin(steps)) + 1 if steps else 0  # the widest step in darkness
+    if _one_layer(fills):
         answers, cancelled = fills, []
-    elif kind == "one" and len(hatched) == 1 and hatched[0].density < HATCHED:
-        # one answer only: of a solid box and a clearly lighter hatched one, the solid one is
-        # the cancelled (in a multi-select hatching can be as dense as a fill: a person decides)
-        answers, cancelled = hatched, solid
-    elif kind == "one":
-        answers, cancelled = fills, []  # two or more answers: "multiple", a person decides
+    elif (
+        steps[cut - 1] <= DOUBLE_LAYER
+        and all(m.density >= SOLID_FILL for m in fills[:cut])
+        and _one_layer(fills[cut:])
+    ):
+        # the darkest are solid and leave a fraction of the light of the rest, which are one
+        # layer: a second layer over an answer, the cancelled boxes
+        answers, cancelled = fills[cut:], fills[:cut]
+    elif (
+        kind == "one"
+        and len(fills) == 2
+        and fills[0].density >= SOLID_FILL
+        and fills[1].density < HATCHED
+        and steps[0] < SAME_LAYER
+    ):
+        # one answer only: of a solid box and a clearly darker-leaving, lighter hatched one,
+        # the solid one is the cancelled (in a multi-select both can be answers)
+        answers, cancelled = fills[1:], fills[:1]
     else:
         for m in fills:
             m.state = "uncertain"
         return False
+    # a single choice left with two or more answers goes on as "multiple": a person decides
     for m in answers:
         m.state = "marked"
     for m in cancelled:
@@ -1315,9 +1394,9 @@ def _read_fills_as_answers(ms: list[BoxMark], kind: str) -> bool:
 def _fills_are_answers(layout: FormLayout, by_var: dict[str, list[BoxMark]]) -> bool:
     """Whether this respondent marks answers by filling the box in, so that "filled solid"
     (elsewhere the sign of a cancelled box) is their mark. As a person reading the form would
-    judge: many questions answered only by fills or near-fills, few by ticks or crosses, and
-    no fill ever standing beside a light mark in the same question (the sign of a
-    cancellation). Any doubt leaves the usual reading (a fill alone goes to review)."""
+    judge: many questions answered only by fills or near-fills, few by ticks or crosses (a
+    fill beside a lighter mark is counted as neither: a cancellation, or lighter hatching).
+    Any doubt leaves the usual reading (a fill alone goes to review)."""
     fill_only = light = 0
     for var, info in layout.questions.items():
         if info.kind == "write":
@@ -1327,7 +1406,7 @@ def _fills_are_answers(layout: FormLayout, by_var: dict[str, list[BoxMark]]) -> 
         marked = [m for m in ms if m.state == "marked"]
         light_marks = [m for m in marked if m.solid < DENSE_MARK]
         if filled and light_marks:
-            return False  # this respondent cancels by filling: the usual reading
+            continue  # a fill beside a mark: a cancellation, whoever marks how
         if filled or (marked and not light_marks):
             fill_only += 1
         elif light_marks:
@@ -1414,6 +1493,7 @@ def _assemble(
     unknown: set[str] = set()  # variables whose answer is in doubt
     marked_codes: dict[str, list] = {}
     fills_answer = _fills_are_answers(layout, by_var)
+    one_layer = _one_layer_tone(layout, by_var) if fills_answer else None
     for var, info in layout.questions.items():
         if info.kind == "write":
             continue
@@ -1421,7 +1501,7 @@ def _assemble(
             unknown.add(var)
             continue
         ms = by_var.get(var, [])
-        decided = fills_answer and _read_fills_as_answers(ms, info.kind)
+        decided = fills_answer and _read_fills_as_answers(ms, info.kind, one_layer)
         marked = [m.code for m in ms if m.state == "marked"]
         pale = [m.code for m in ms if m.state == "pale"]
         ordinary = [m for m in ms if m.state == "marked" and m.solid < DENSE_MARK]
