@@ -761,6 +761,20 @@ def _read_qr(page: np.ndarray) -> str | None:
     return None
 
 
+def _read_qr_anywhere(grey: np.ndarray) -> str | None:
+    """The form's QR code found anywhere in a page image (slower: only when the registered
+    page does not give it)."""
+    import zxingcpp
+
+    for img in (grey, cv2.GaussianBlur(grey, (3, 3), 0)):
+        for r in zxingcpp.read_barcodes(
+            np.ascontiguousarray(img), formats=zxingcpp.BarcodeFormat.QRCode
+        ):
+            if r.valid and r.text.startswith(QR_PREFIX + "|"):
+                return r.text
+    return None
+
+
 # -- marks -----------------------------------------------------------------------------------
 
 
@@ -1063,6 +1077,10 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
     if poor is not None:
         return poor
     text = _read_qr(reg.page)
+    if text is None:
+        # the registration (three markers under a keystone) can bend the code past reading:
+        # look for it in the page as scanned, where it is whole
+        text = _read_qr_anywhere(grey)
     if text is None:
         return UnreadablePage(
             scan.source,
