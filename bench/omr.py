@@ -169,7 +169,9 @@ def run(q, dpi: int, n: int, seed: int, planted: float = 0.0, fault: str = "") -
         accounted += len(form.pages)
         plant = plants.get(form.serial)
         if plant:
-            caught += any((r.variable, r.kind) == plant for r in form.review) and (
+            # caught: the question goes to a person and nothing is guessed for it (a faint
+            # touch read as a second mark goes to review as "multiple", which is as good)
+            caught += any(r.variable == plant[0] for r in form.review) and (
                 plant[0] not in form.answers
             )
         elif form.needs_review:
