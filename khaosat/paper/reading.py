@@ -1308,16 +1308,18 @@ HATCHED = 0.9  # hatching with gaps stays below this
 # fill (most under 0,35); answers of one respondent, where the darker is solid, leave at
 # least 0,6 of each other (mostly over 0,85). A solid fill leaving at most DOUBLE_LAYER of
 # the light of every answer is the cancelled box; fills within SAME_LAYER of each other, or
-# whose darkest is not solid, are all answers; in between a person decides.
+# whose darkest is not solid (and none leaves DOUBLE_LAYER of the next), are all answers; in
+# between a person decides.
 DOUBLE_LAYER = 0.45
 SAME_LAYER = 0.65
 
 
 def _one_layer(fills: list[BoxMark]) -> bool:
     """Whether fills (darkest first) are all one layer of the respondent's ink: answers."""
-    if len(fills) < 2 or fills[0].density < SOLID_FILL:
-        return True  # a box not covered all over carries no second layer
-    return all(_step(fills, i) >= SAME_LAYER for i in range(len(fills) - 1))
+    steps = [_step(fills, i) for i in range(len(fills) - 1)]
+    if fills and fills[0].density < SOLID_FILL and all(s > DOUBLE_LAYER for s in steps):
+        return True  # hatching not covering the box, none a second layer over another
+    return all(s >= SAME_LAYER for s in steps)
 
 
 def _step(fills: list[BoxMark], i: int) -> float:
