@@ -915,6 +915,7 @@ class _Ink:
 GRAZE_DEPTH = 0.3
 GRAZE_CENTRE = 0.5
 GRAZE_ALONG = 2.0
+GRAZE_STRAIGHT_PX = 0.5  # its inner edge off a straight line by at most this (1/16 mm)
 
 
 def _grazes(mask: np.ndarray) -> bool:
@@ -929,12 +930,26 @@ def _grazes(mask: np.ndarray) -> bool:
     cols = np.flatnonzero(mask.any(0))
     r0, r1, k0, k1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     deep_h, deep_w = GRAZE_DEPTH * h, GRAZE_DEPTH * w
-    # along the top or bottom edge: a thin band touching it, long across the box
-    if (r0 == 0 and r1 <= deep_h) or (r1 == h and r0 >= h - deep_h):
-        return (k1 - k0) >= GRAZE_ALONG * (r1 - r0)
-    if (k0 == 0 and k1 <= deep_w) or (k1 == w and k0 >= w - deep_w):
-        return (r1 - r0) >= GRAZE_ALONG * (k1 - k0)
-    return False
+    # along an edge: a thin band touching it, long across the box; turned so that the edge
+    # is the top row
+    if r0 == 0 and r1 <= deep_h:
+        band = mask
+    elif r1 == h and r0 >= h - deep_h:
+        band = mask[::-1]
+    elif k0 == 0 and k1 <= deep_w:
+        band = mask.T
+    elif k1 == w and k0 >= w - deep_w:
+        band = mask.T[::-1]
+    else:
+        return False
+    rows, cols = np.flatnonzero(band.any(1)), np.flatnonzero(band.any(0))
+    if len(cols) < GRAZE_ALONG * len(rows) or len(cols) < 3:
+        return False
+    # a pen stroke's inner edge is straight; the part of a dot or tick drawn mostly outside
+    # the box that reaches into it is curved or angled (a person would look: review)
+    inner = np.array([np.flatnonzero(band[:, c])[-1] for c in cols], float)
+    fit = np.polyval(np.polyfit(cols, inner, 1), cols)
+    return float(np.std(inner - fit)) <= GRAZE_STRAIGHT_PX
 
 
 def _ink(inner: np.ndarray, paper: float, pen: _PagePen) -> _Ink:

@@ -317,6 +317,27 @@ def test_strokes_that_only_graze_empty_boxes_are_not_marks(mini_batch, mini_layo
         assert form.review == [], [r.message for r in form.review]
 
 
+@pytest.mark.parametrize("style", ["tick", "cross", "dot", "scribble"])
+def test_marks_drawn_off_centre_are_not_taken_for_grazes(mini_batch, mini_layout, style):
+    """A real mark a quarter of a box off its centre, in any direction, still reaches the middle
+    of the box: it is read as the answer (or sent to review), never dropped as a graze."""
+    answers = {"a1": 2, "a4": 1, "c1": 1, "d1": 3}
+    shifts = [(0.25, 0), (-0.25, 0), (0, 0.25), (0, -0.25)]
+    for k, (dx, dy) in enumerate(shifts):
+        imgs = [i.copy() for i in mini_batch["forms"]["12427-0003"]]
+        rng = np.random.default_rng(k)
+        pen = synth.Pen(style, 0.5, 40)
+        for var, code in answers.items():
+            [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of(var) if b.code == code]
+            rect = (box.x + dx * box.w, box.y + dy * box.h, box.w, box.h)
+            synth.draw_mark(imgs[page - 1], rect, DPI, pen, rng)
+        [form] = read_pages([ScanPage(i, "p") for i in imgs], mini_layout).forms
+        doubtful = {r.variable for r in form.review}
+        for var, code in answers.items():
+            assert form.answers.get(var) == code or var in doubtful, (style, dx, dy, var)
+        assert len(doubtful) <= 1, (style, dx, dy, form.review)
+
+
 def _mask(h=30, w=30):
     return np.zeros((h, w), bool)
 
@@ -338,6 +359,14 @@ def test_a_graze_is_a_thin_band_along_one_edge_and_nothing_in_the_centre():
     corner = _mask()
     corner[0:6, 0:6] = True
     assert not _grazes(corner)
+    # the part of a dot drawn mostly above the box that reaches into it: curved, a person looks
+    cap = _mask()
+    cv2.circle(cap.view(np.uint8), (18, -3), 9, 1, -1)
+    assert not _grazes(cap)
+    # a slanted slip: straight, thin, touching the edge
+    slant = _mask()
+    cv2.line(slant.view(np.uint8), (0, 0), (29, 5), 1, 2)
+    assert _grazes(slant)
     # a band reaching a third of the way in is too deep to be a slip
     deep = _mask()
     deep[0:11, 0:30] = True
