@@ -121,6 +121,10 @@ _WHAT = {
         "Ảnh bị chói (quá sáng, mất nét bút nhạt)",
         "chụp lại tránh nắng chiếu thẳng hoặc đèn rọi vào trang, tắt đèn flash",
     ),
+    "cut_off": (
+        "Ảnh thiếu một góc trang (góc nằm ngoài khung ảnh)",
+        "chụp lại sao cho cả trang, đủ bốn ô vuông đen ở bốn góc, nằm trọn trong khung ảnh",
+    ),
     "blurred": (
         "Ảnh bị mờ",
         "chụp lại, giữ máy yên, đủ ánh sáng; đặt phiếu phẳng trên bàn và chạm vào trang trên "

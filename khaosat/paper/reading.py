@@ -52,6 +52,7 @@ MARK_MAX = 0.75
 MARK_SOLID_MAX = 0.8
 SOLID_MIN = 0.9
 NOISE_GREY = 25.0
+PAPER_REF = 235.0  # darkness is scaled to paper this bright (a page in shadow has less of it)
 FILLED_DENSITY = 0.6
 
 _SERIAL_RE = re.compile(r"^[A-Za-z0-9]{2,12}-\d{4}$")
@@ -540,6 +541,24 @@ def _find_markers_anywhere(grey: np.ndarray) -> dict[int, np.ndarray]:
     return found
 
 
+FRAME_PAD = 0.03  # white added around a photo (share of its long side) for markers at its edge
+
+
+def _find_markers_padded(grey: np.ndarray) -> dict[int, np.ndarray]:
+    """Markers anywhere, in the image with a white margin added around it: a marker whose own
+    black border is whole but whose quiet zone the frame cut off is found; one cut by the
+    frame is not (its border is incomplete), and corners outside the image are refused."""
+    h, w = grey.shape
+    pad = max(8, int(FRAME_PAD * max(h, w)))
+    padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    found = {}
+    for i, pts in _find_markers_anywhere(padded).items():
+        pts = pts - pad
+        if (pts >= 0).all() and (pts[:, 0] < w).all() and (pts[:, 1] < h).all():
+            found[i] = pts
+    return found
+
+
 def _marker_page_pts(mid: int) -> np.ndarray:
     x, y = MARKERS[mid]
     s = MARKER_SIZE
@@ -553,6 +572,24 @@ class _Registered:
     matrix: np.ndarray  # canonical page pixels -> image pixels
     marker_pts: np.ndarray  # detected marker corners, page mm (expected) and image px (found)
     marker_img: np.ndarray
+    missing: tuple[int, ...] = ()  # markers not found
+
+    def cut_off(self, shape: tuple[int, ...]) -> bool:
+        """Whether a marker not found lies where the fit puts it outside the image (or within
+        1 mm of its edge): the page's corner is outside the photo, not merely covered."""
+        h, w = shape[:2]
+        margin = float(np.sqrt(abs(np.linalg.det(self.matrix[:2, :2]))) * PPM)  # 1 mm in px
+        for mid in self.missing:
+            pts = cv2.perspectiveTransform(
+                (_marker_page_pts(mid) * PPM).reshape(-1, 1, 2), self.matrix
+            ).reshape(-1, 2)
+            if (
+                (pts < margin).any()
+                or (pts[:, 0] > w - 1 - margin).any()
+                or (pts[:, 1] > h - 1 - margin).any()
+            ):
+                return True
+        return False
 
 
 def _warp(grey: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -580,6 +617,10 @@ def _register(grey: np.ndarray) -> _Registered | None:
         more = _find_markers_anywhere(grey)
         if len(more) > len(found):
             found = more
+    if len(found) < 4:  # a marker at the frame's edge, its white margin cut off by it
+        more = _find_markers_padded(grey)
+        if len(more) > len(found):
+            found = more
     if len(found) < 3:
         return None
     src = np.vstack([_marker_page_pts(i) for i in sorted(found)]) * PPM
@@ -598,7 +639,8 @@ def _register(grey: np.ndarray) -> _Registered | None:
     px_per_mm = np.sqrt(abs(np.linalg.det(m[:2, :2]))) * PPM
     if err > 2.0 * px_per_mm:  # markers inconsistent with a flat page
         return None
-    return _Registered(_warp(grey, m), len(found), m, src / PPM, dst)
+    missing = tuple(i for i in MARKERS if i not in found)
+    return _Registered(_warp(grey, m), len(found), m, src / PPM, dst, missing)
 
 
 _OUTLINE: dict[tuple[float, float], np.ndarray] = {}
@@ -839,7 +881,7 @@ def _darkness(inner: np.ndarray, paper: float, floor: float) -> np.ndarray:
     A full-length line along an edge of the interior is a printed outline the re-alignment
     did not quite clear, never a pen mark: such edge rows/columns are left out.
     """
-    d = np.clip(paper - inner, 0.0, 255.0)
+    d = np.clip(paper - inner, 0.0, 255.0) * (PAPER_REF / paper)
     d = cv2.blur(d, (3, 3))
     if d.size == 0:
         return d
@@ -869,7 +911,11 @@ def _learn_pen(patches: list[tuple[np.ndarray, float]]) -> _PagePen:
     """A page's noise floor from its (mostly empty) boxes, and its pen from the clear marks."""
     if not patches:
         return _PagePen(NOISE_GREY, 160.0, 0)
-    raw = [np.clip(paper - inner, 0, 255) for inner, paper in patches if inner.size]
+    raw = [
+        np.clip(paper - inner, 0, 255) * (PAPER_REF / paper)
+        for inner, paper in patches
+        if inner.size
+    ]
     ds = [cv2.blur(d, (3, 3)) for d in raw]
     tails = np.array([float(np.percentile(d, 90)) for d in ds])
     noise = float(np.clip(2.0 * np.median(tails) + 8.0, 14.0, 45.0))
@@ -985,6 +1031,7 @@ FILL_STRONG = 0.85  # a box filled solid (cancelled): nearly all of it dark ink
 LEVEL_PEN = 0.75  # ink this dark relative to the page's own pen is that pen
 LEVEL_MARK = 0.5  # lighter ink is a mark only when it covers COVER_CLEAR (not a light touch)
 COVER_CLEAR = 0.2
+SHADING_LEVEL = 0.25  # "ink" this light (a quarter of the pen's darkness) is shading
 # a mark covering this much is a near-fill (hatching with a felt tip; ticks, crosses, dots and
 # scribbles of an ordinary pen cover at most 0,68): a fill beside it may be one more answer
 DENSE_MARK = 0.7
@@ -998,8 +1045,8 @@ def classify_ink(k: _Ink) -> str:
         # a box covered all over: a fill (correction) when dark throughout; a pale fill over a
         # mark, or a patchy one, is not a mark and not surely a cancellation: a person decides
         return "filled" if k.strong >= FILL_STRONG else "pale"
-    if k.cover <= COVER_EMPTY and k.any_ink <= 2 * COVER_MARK:
-        return "empty"
+    if k.cover <= COVER_EMPTY and (k.any_ink <= 2 * COVER_MARK or k.level < SHADING_LEVEL):
+        return "empty"  # nothing, or only shading far lighter than any pen (light falling off)
     if k.graze:
         return "empty"  # a slip of the pen crossing the box's edge, not a mark in it
     if k.cover >= COVER_MARK and (
@@ -1047,6 +1094,7 @@ class _PageRead:
     misaligned: bool = False  # above the threshold: the page goes to review as a page
     unit: str = ""
     master: bool = False  # a page of a master form (no serial printed)
+    cut_off: bool = False  # a corner of the page outside the image
 
     @property
     def page(self) -> np.ndarray:
@@ -1088,14 +1136,21 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
             "thang xám (grayscale) hoặc màu.",
             "low_resolution",
         )
+    # a corner outside the photo (taken too close) is what to say when the page cannot be
+    # read: its misfit would look blurred or misaligned
+    cut_off = reg.cut_off(grey.shape)
     poor = _poor_photo(scan.source, reg.page)
     if poor is not None:
+        if cut_off:
+            return UnreadablePage(scan.source, photo.message("cut_off", scan.source), "poor_image")
         return poor
     text = _read_qr(reg.page)
     if text is None:
         # the registration (three markers under a keystone) can bend the code past reading:
         # look for it in the page as scanned, where it is whole
         text = _read_qr_anywhere(grey)
+    if text is None and cut_off:
+        return UnreadablePage(scan.source, photo.message("cut_off", scan.source), "poor_image")
     if text is None:
         return UnreadablePage(
             scan.source,
@@ -1178,7 +1233,16 @@ def _read_one(scan: ScanPage, layout: FormLayout) -> _PageRead | UnreadablePage:
     ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 90])
     residual = (round(fit.mean_mm, 2), round(fit.max_mm, 2))
     return _PageRead(
-        scan.source, serial, num, jpeg.tobytes(), marks, residual, not fit.ok, unit, master
+        scan.source,
+        serial,
+        num,
+        jpeg.tobytes(),
+        marks,
+        residual,
+        not fit.ok,
+        unit,
+        master,
+        cut_off and not fit.ok,
     )
 
 
@@ -1479,9 +1543,14 @@ def _assemble(
                 n,
                 "misaligned_page",
                 f"Trang {n} của phiếu {serial}: ảnh lệch, cần quét lại (các ô lệch trung bình "
-                f"{fmt_number(mean)} mm, nhiều nhất {fmt_number(worst)} mm so với vị trí in; tờ giấy có thể bị "
-                "cong, gấp hoặc quét nghiêng). Không câu nào của trang này được đọc tự động: "
-                "hãy quét lại trang, hoặc nhập tay các câu của trang.",
+                f"{fmt_number(mean)} mm, nhiều nhất {fmt_number(worst)} mm so với vị trí in; "
+                + (
+                    "một góc trang nằm ngoài khung ảnh). "
+                    if got[n].cut_off
+                    else "tờ giấy có thể bị cong, gấp hoặc quét nghiêng). "
+                )
+                + "Không câu nào của trang này được đọc tự động: hãy quét hoặc chụp lại cả "
+                "trang (đủ bốn ô vuông đen ở bốn góc), hoặc nhập tay các câu của trang.",
                 source=got[n].source,
             )
         )

@@ -92,6 +92,70 @@ def test_a_qr_code_the_registration_bends_is_read_from_the_page_as_scanned(
     assert form.answers == ANSWERS
 
 
+def test_markers_at_the_edge_of_a_photo_are_found(mini_batch, mini_layout):
+    """A photo framed tight: the frame runs 0,25 mm outside the two left markers, so their white
+    margin is cut off (their black border whole). They were not found, and with two markers
+    the page was refused; a white margin added around the image finds them."""
+    from khaosat.paper import reading
+
+    page = mini_batch["forms"]["12427-0001"][0]
+    edge = round(8.0 * DPI / 25.4) - 2  # the markers' outer edge is at 8 mm
+    tight = np.ascontiguousarray(page[:, edge:])
+    reg = reading._register(tight)
+    assert reg is not None and reg.markers == 4
+    result = read_pages([ScanPage(tight, "p1")], mini_layout)
+    assert result.unreadable == []
+    [form] = result.forms
+    assert form.serial == "12427-0001" and sorted(form.pages) == [1]
+
+
+def test_a_corner_outside_the_photo_is_told_apart_from_a_covered_marker(mini_batch, mini_layout):
+    """Three markers found: the fourth where the fit puts it outside the image means the page
+    was photographed too close (what to say if the page cannot be read); a marker covered on
+    the page lies inside it. Either way a flat page is still read from its box grid."""
+    from khaosat.paper import reading
+
+    imgs = _filled(mini_batch, mini_layout, ANSWERS, seed=3)
+    h, w = imgs[0].shape
+    ppm = DPI / 25.4
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), -2.0, 1.0)
+    turned = cv2.warpAffine(imgs[0], turn, (w, h), borderValue=255)
+    cut = np.ascontiguousarray(turned[:, : round(201 * ppm)])  # top-right corner outside
+    covered = turned.copy()
+    reg_cut = reading._register(cut)
+    x, y = cv2.transform(np.array([[[202.0 * ppm, 8.0 * ppm]]]), turn)[0, 0]
+    covered[int(y) - 10 : int(y) + round(10 * ppm), int(x) - round(10 * ppm) : int(x) + 10] = 255
+    reg_covered = reading._register(covered)
+    assert reg_cut is not None and reg_cut.missing == (1,) and reg_cut.cut_off(cut.shape)
+    assert reg_covered is not None and reg_covered.missing == (1,)
+    assert not reg_covered.cut_off(covered.shape)
+    for img in (cut, covered):
+        [form] = read_pages([ScanPage(img, "p1"), ScanPage(imgs[1], "p2")], mini_layout).forms
+        assert form.answers == ANSWERS and form.review == []
+
+
+def test_a_photo_cut_off_and_unreadable_says_the_corner_is_outside(
+    mini_batch, mini_layout, monkeypatch
+):
+    """When such a page cannot be read (here its photo checks fail, as the misfit of three
+    markers under a phone's perspective makes the print look blurred), the refusal says the
+    corner is outside the photo and how to take it again, not "blurred"."""
+    from khaosat.paper import reading
+
+    page = mini_batch["forms"]["12427-0001"][0]
+    h, w = page.shape
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), -2.0, 1.0)
+    cut = np.ascontiguousarray(
+        cv2.warpAffine(page, turn, (w, h), borderValue=255)[:, : round(201 * DPI / 25.4)]
+    )
+    blurred = reading.UnreadablePage("IMG_0042.jpg", "Ảnh bị mờ …", "poor_image")
+    monkeypatch.setattr(reading, "_poor_photo", lambda source, page: blurred)
+    [refused] = read_pages([ScanPage(cut, "IMG_0042.jpg")], mini_layout).unreadable
+    assert refused.kind == "poor_image" and "IMG_0042.jpg" in refused.reason
+    assert "góc trang" in refused.reason and "khung ảnh" in refused.reason
+    assert "mờ" not in refused.reason
+
+
 def test_a_page_whose_boxes_do_not_fit_goes_to_review_as_a_page(mini_batch, mini_layout):
     """A sheet that is not flat (bent in the middle): no homography fits its boxes; the page
     goes to review as a page, nothing of it is guessed box by box."""
@@ -513,6 +577,28 @@ def test_light_faint_gel_and_pencil_marks_are_read(mini_batch, mini_layout, kind
         result = _read(imgs, mini_layout, blur=0.6, noise=4, jpeg=80, rotate=1.5)
         [form] = result.forms
         assert form.answers == ANSWERS and form.review == []
+
+
+def test_light_ticks_in_the_shadow_of_a_hand_are_read(mini_batch, mini_layout):
+    """A hand's shadow over part of a phone photo halves the light there: a thin light tick in
+    it has half the darkness of the same tick in the light, while the page's pen is learned
+    mostly from the lit marks. Darkness is scaled to the paper around each box, so the
+    shadowed ticks are read like the others (the bench sent such a tick to review)."""
+    for seed in range(3):
+        imgs = _filled(
+            mini_batch, mini_layout, ANSWERS, style="tick", seed=seed, opacity=(0.45, 0.55)
+        )
+        shaded = []
+        for n, img in enumerate(imgs):
+            h, w = img.shape[:2]
+            light = np.ones((h, w), np.float32)
+            if n == 0:  # the hand's shadow over the lower right of page 1
+                light[int(0.55 * h) :, int(0.3 * w) :] = 0.35
+                light = cv2.GaussianBlur(light, (0, 0), 80)
+            shaded.append(np.clip(img.astype(np.float32) * light, 0, 255).astype(np.uint8))
+        [form] = _read(shaded, mini_layout, blur=0.6, noise=3, jpeg=85).forms
+        assert form.answers == ANSWERS, (seed, [r.message for r in form.review])
+        assert form.review == []
 
 
 def test_skew_up_to_ten_degrees_is_read(mini_batch, mini_layout):
