@@ -601,6 +601,20 @@ def test_light_ticks_in_the_shadow_of_a_hand_are_read(mini_batch, mini_layout):
         assert form.review == []
 
 
+def test_shading_far_lighter_than_the_pen_is_empty_but_a_light_touch_is_not():
+    """Light falling off across a box leaves a wide, very light trace over the noise floor:
+    under a quarter of the page's pen it is shading (empty), where a light touch that reaches
+    the ink threshold is still a doubt."""
+    from khaosat.paper.reading import _Ink, classify_ink
+
+    shading = _Ink(cover=0.0, any_ink=0.15, strong=0.0, density=0.06, level=0.1, open_paper=0.75)
+    assert classify_ink(shading) == "empty"
+    touch = _Ink(cover=0.0, any_ink=0.15, strong=0.0, density=0.06, level=0.3, open_paper=0.75)
+    assert classify_ink(touch) == "uncertain"
+    small = _Ink(cover=0.04, any_ink=0.15, strong=0.03, density=0.06, level=0.1, open_paper=0.75)
+    assert classify_ink(small) == "uncertain"
+
+
 def test_skew_up_to_ten_degrees_is_read(mini_batch, mini_layout):
     imgs = _filled(mini_batch, mini_layout, ANSWERS, style="tick")
     [form] = _read(imgs, mini_layout, rotate=-9.8, blur=0.5, noise=3).forms
