@@ -1426,9 +1426,9 @@ def _read_fills_as_answers(ms: list[BoxMark], kind: str, one_layer: float | None
     of ink over an answer: the cancelled box). What cannot be told apart goes to a person
     (states set in place: 'marked', 'filled' for a cancelled box, 'uncertain'). A fill beside
     an ordinary (not dense) mark, the respondent's lighter hatching, is the cancelled box when
-    it is a second layer compared with the respondent's fills elsewhere (`one_layer`); if not,
-    it is left as it is (a person decides, "filled_or_mark"). True when the question is
-    decided."""
+    it is a second layer compared with the respondent's lone solid answers (`one_layer`); if
+    not, or with nothing to compare, it is set 'uncertain' (a person decides). True when the
+    question is decided."""
     if not any(m.state in ("filled", "pale") for m in ms):
         return False
     ordinary = [m for m in ms if m.state == "marked" and m.solid < DENSE_MARK]
@@ -1475,8 +1475,8 @@ def _read_fills_as_answers(ms: list[BoxMark], kind: str, one_layer: float | None
         and fills[1].density < HATCHED
         and steps[0] < SAME_LAYER
     ):
-        # one answer only: of a solid box and a clearly darker-leaving, lighter hatched one,
-        # the solid one is the cancelled (in a multi-select both can be answers)
+        # one answer only: of a solid box and a clearly lighter hatched one, the solid one is
+        # the cancelled (in a multi-select both can be answers)
         answers, cancelled = fills[1:], fills[:1]
     else:
         for m in fills:

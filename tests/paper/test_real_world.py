@@ -254,13 +254,15 @@ def test_a_hatched_multi_select_whose_fill_looks_like_a_correction_goes_to_revie
     assert form.answers == answers
 
 
-def _hatched_form(mini_batch, mini_layout, extra=(), seed=6, felt=None):
-    """ANSWERS marked the way some respondents do: every box hatched in with a felt tip."""
+def _hatched_form(mini_batch, mini_layout, extra=(), seed=6, felt=None, pens=None):
+    """ANSWERS marked the way some respondents do: every box hatched in with a felt tip (or
+    with the pen `pens` gives for that box)."""
     imgs = [i.copy() for i in mini_batch["forms"]["12427-0002"]]
     rng = np.random.default_rng(seed)
     marks = [(v, c) for v, a in ANSWERS.items() for c in (a if isinstance(a, list) else [a])]
     felt = felt or synth.Pen("hatch", 0.9, 30)
-    for var, code, pen in [(v, c, felt) for v, c in marks] + list(extra):
+    pens = pens or {}
+    for var, code, pen in [(v, c, pens.get((v, c), felt)) for v, c in marks] + list(extra):
         [(page, box)] = [(p, b) for p, b in mini_layout.boxes_of(var) if b.code == code]
         synth.draw_mark(imgs[page - 1], (box.x, box.y, box.w, box.h), DPI, pen, rng)
     [form] = read_pages([ScanPage(i, f"p{n}") for n, i in enumerate(imgs)], mini_layout).forms
@@ -339,6 +341,31 @@ def test_a_light_felt_tip_cancellation_is_never_taken_for_an_answer(
         assert form.answers.get("d1", ANSWERS["d1"]) == ANSWERS["d1"], form.review
         doubtful = {r.variable for r in form.review}
         assert all(form.answers.get(v) == a or v in doubtful for v, a in ANSWERS.items())
+
+
+def test_on_a_filled_in_form_a_fill_beside_a_cross_is_judged_against_the_lone_answers(
+    mini_batch, mini_layout
+):
+    """A respondent who fills boxes in marks D1 with a cross and cancels its box 5 (hatched,
+    then filled over): darker than their lone solid answers by a second layer, box 5 is the
+    cancelled one and D1 is 3. In C2 box 1 is a cross beside two single-layer fills: one more
+    answer or cancellations? A person decides. The rest of the form is read as filled in (a
+    fill beside a mark used to stop that, sending every lone fill to review)."""
+    felt = synth.Pen("hatch", 0.9, 30)
+    solid = synth.Pen("solid", 0.9, 30)
+    cross = synth.Pen("cross", 0.5, 30)
+    form = _hatched_form(
+        mini_batch,
+        mini_layout,
+        extra=[("d1", 5, felt), ("d1", 5, solid)],
+        pens={("d1", 3): cross, ("c2", 1): cross},
+    )
+    states = {(m.variable, m.code): m.state for m in form.marks if m.state != "empty"}
+    assert states[("d1", 5)] == "filled" and form.answers.get("d1") == 3, states
+    assert [r.kind for r in form.review if r.variable == "c2"] == ["uncertain"]
+    assert "c2" not in form.answers
+    assert {r.variable for r in form.review} == {"c2"}, [r.message for r in form.review]
+    assert form.answers == {k: v for k, v in ANSWERS.items() if k != "c2"}
 
 
 def test_on_a_filled_in_form_fills_alike_in_a_multi_select_are_all_answers(mini_batch, mini_layout):
