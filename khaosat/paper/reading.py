@@ -782,8 +782,6 @@ def _is_blank(grey: np.ndarray) -> bool:
 
 
 def _read_qr(page: np.ndarray) -> str | None:
-    import zxingcpp
-
     x, y, w, h = QR_RECT
     m = 5.0
     crop = page[
@@ -795,20 +793,20 @@ def _read_qr(page: np.ndarray) -> str | None:
     crop = np.ascontiguousarray(crop)
     # as is; sharpened (blurred low-dpi scans); smoothed (noisy or dithered scans)
     sharp = cv2.addWeighted(crop, 2.0, cv2.GaussianBlur(crop, (0, 0), 2.0), -1.0, 0)
-    for img in (crop, sharp, cv2.GaussianBlur(crop, (3, 3), 0)):
-        res = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
-        for r in res:
-            if r.valid and r.text.startswith(QR_PREFIX + "|"):
-                return r.text
-    return None
+    return _form_qr((crop, sharp, cv2.GaussianBlur(crop, (3, 3), 0)))
 
 
 def _read_qr_anywhere(grey: np.ndarray) -> str | None:
     """The form's QR code found anywhere in a page image (slower: only when the registered
     page does not give it)."""
+    return _form_qr((grey, cv2.GaussianBlur(grey, (3, 3), 0)))
+
+
+def _form_qr(images: Iterable[np.ndarray]) -> str | None:
+    """The text of the first khaosat QR code found in the images, tried in turn."""
     import zxingcpp
 
-    for img in (grey, cv2.GaussianBlur(grey, (3, 3), 0)):
+    for img in images:
         for r in zxingcpp.read_barcodes(
             np.ascontiguousarray(img), formats=zxingcpp.BarcodeFormat.QRCode
         ):
